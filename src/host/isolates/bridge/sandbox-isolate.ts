@@ -1,0 +1,131 @@
+// One V8 isolate with the sandbox runtime booted in it. This folder is the only importer of
+// isolated-vm: everything above it deals in plain values and the outcomes defined here.
+import ivm from 'isolated-vm';
+import { BRIDGE_GLOBAL, ENTRIES_GLOBAL, type HostReply } from '../../../shared/boundary.js';
+import type { RuntimeImage } from './runtime-image.js';
+
+export type BridgeHandler = (op: number, args: unknown[]) => HostReply;
+
+/** How a call into the isolate ended, from the host's point of view. */
+export type CallOutcome =
+  | { ok: true; value: unknown; cpuMs: number }
+  | { ok: false; reason: 'cpu-limit' | 'memory-limit' | 'disposed' | 'exception'; message: string; cpuMs: number };
+
+type EntryName = 'install' | 'dispatchFetch' | 'complete' | 'fireTimer' | 'dropTimers';
+
+export class ModuleLoadError extends Error {
+  readonly code = 'ERR_WORKER_MODULE';
+}
+
+export class SandboxIsolate {
+  readonly isolate: ivm.Isolate;
+  readonly context: ivm.Context;
+  readonly memoryMb: number;
+  readonly bootMs: number;
+  #handler: BridgeHandler | null = null;
+  #entries: Record<EntryName, ivm.Reference<(...args: unknown[]) => unknown>>;
+  #module: ivm.Module | null = null;
+
+  constructor(image: RuntimeImage, memoryMb: number) {
+    const started = performance.now();
+    this.memoryMb = memoryMb;
+    this.isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+    this.context = this.isolate.createContextSync();
+    const global = this.context.global;
+    // The bridge is one function; the runtime takes it off the global object before tenant code runs.
+    global.setSync(BRIDGE_GLOBAL, new ivm.Callback((op: number, ...args: unknown[]) => this.#bridge(op, args)));
+    image.compile(this.isolate).runSync(this.context);
+    const entries = global.getSync(ENTRIES_GLOBAL, { reference: true }) as ivm.Reference<Record<string, unknown>>;
+    global.deleteSync(ENTRIES_GLOBAL);
+    const get = (name: EntryName) => entries.getSync(name, { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
+    this.#entries = {
+      install: get('install'), dispatchFetch: get('dispatchFetch'), complete: get('complete'),
+      fireTimer: get('fireTimer'), dropTimers: get('dropTimers'),
+    };
+    entries.release();
+    this.bootMs = performance.now() - started;
+  }
+
+  #bridge(op: number, args: unknown[]): HostReply {
+    const handler = this.#handler;
+    if (handler === null) return [0, 0, 'No worker is installed in this isolate.'];
+    return handler(op, args);
+  }
+  setHandler(handler: BridgeHandler | null): void { this.#handler = handler; }
+
+  get disposed(): boolean { return this.isolate.isDisposed; }
+
+  /**
+   * Compiles and evaluates the tenant's ES module. `cache` carries V8's code cache for this exact
+   * source between isolates. Errors name the file and line, as the tenant wrote them.
+   */
+  loadModule(code: string, filename: string, cache: { data: ivm.ExternalCopy<ArrayBuffer> | null }, timeoutMs: number): void {
+    let module: ivm.Module;
+    try {
+      const options = { filename, ...(cache.data !== null ? { cachedData: cache.data } : { produceCachedData: true }) };
+      module = this.isolate.compileModuleSync(code, options as ivm.CompileModuleOptions);
+      const produced = (module as unknown as { cachedData?: ivm.ExternalCopy<ArrayBuffer> }).cachedData;
+      if (cache.data === null && produced !== undefined) cache.data = produced;
+    } catch (err) {
+      throw new ModuleLoadError(describe(err));
+    }
+    try {
+      module.instantiateSync(this.context, (specifier) => {
+        throw new Error(`Cannot resolve import "${specifier}": a worker must be bundled into one module.`);
+      });
+      module.evaluateSync({ timeout: timeoutMs });
+    } catch (err) {
+      throw new ModuleLoadError(describe(err));
+    }
+    this.#module = module;
+  }
+
+  /** Hands the evaluated module and its env description to the runtime; returns an error message or null. */
+  install(varsJson: string, kvBindings: string[]): string | null {
+    if (this.#module === null) return 'no module loaded';
+    const namespace = this.#module.namespace;
+    const outcome = this.call('install', [namespace.derefInto(), varsJson, new ivm.ExternalCopy(kvBindings).copyInto()], 1000, false);
+    if (!outcome.ok) return outcome.message;
+    return typeof outcome.value === 'string' ? outcome.value : null;
+  }
+
+  /** Runs one entry synchronously, bounded by `timeoutMs` of execution, and reports how it ended. */
+  call(entry: EntryName, args: unknown[], timeoutMs: number, copyArguments = true): CallOutcome {
+    if (this.isolate.isDisposed) return { ok: false, reason: 'disposed', message: 'isolate disposed', cpuMs: 0 };
+    const before = this.isolate.cpuTime;
+    try {
+      const value = this.#entries[entry].applySync(undefined, args as never[], {
+        timeout: Math.max(1, Math.ceil(timeoutMs)),
+        // Copying is how ArrayBuffers and arrays cross; primitives cost the same either way.
+        ...(copyArguments ? { arguments: { copy: true } } : {}),
+      });
+      return { ok: true, value, cpuMs: this.#cpuSince(before) };
+    } catch (err) {
+      const message = describe(err);
+      const cpuMs = this.isolate.isDisposed ? 0 : this.#cpuSince(before);
+      if (this.isolate.isDisposed || /memory limit/i.test(message)) return { ok: false, reason: 'memory-limit', message, cpuMs };
+      if (/timed out/i.test(message)) return { ok: false, reason: 'cpu-limit', message, cpuMs };
+      return { ok: false, reason: 'exception', message, cpuMs };
+    }
+  }
+
+  #cpuSince(before: bigint): number {
+    return Number(this.isolate.cpuTime - before) / 1e6;
+  }
+
+  heapUsedBytes(): number {
+    if (this.isolate.isDisposed) return 0;
+    const stats = this.isolate.getHeapStatisticsSync();
+    return stats.used_heap_size + stats.externally_allocated_size;
+  }
+
+  dispose(): void {
+    this.#handler = null;
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.stack && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}`;
+  return String(err);
+}

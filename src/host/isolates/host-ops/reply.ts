@@ -1,0 +1,17 @@
+// Building bridge replies. The host never throws into an isolate: a failure travels as a kind and a
+// message, and the runtime builds the exception itself, so no host stack or object leaks in.
+import { ErrorKind, type ErrorKindCode, type HostReply } from '../../../shared/boundary.js';
+
+export const ok = (value: unknown): HostReply => [1, value];
+export const fail = (kind: ErrorKindCode, message: string): HostReply => [0, kind, message];
+export const typeError = (message: string): HostReply => fail(ErrorKind.TypeError, message);
+
+/** A host-side exception turned into a reply; only the message crosses, never the stack. */
+export function failFromError(err: unknown): HostReply {
+  if (err instanceof Error) {
+    const name = (err as { errorName?: string }).errorName ?? err.name;
+    const kind = name === 'TypeError' ? ErrorKind.TypeError : name === 'RangeError' ? ErrorKind.RangeError : ErrorKind.Error;
+    return fail(kind, err.message);
+  }
+  return fail(ErrorKind.Error, 'Internal error');
+}

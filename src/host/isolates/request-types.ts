@@ -1,0 +1,26 @@
+// What the front door hands to a worker and gets back: plain data, independent of node:http.
+
+export interface IncomingRequest {
+  method: string;
+  /** Absolute URL as the tenant will see it. */
+  url: string;
+  /** Encoded as the boundary expects: "name:value" entries joined by "\n". */
+  headers: string;
+  body: ArrayBuffer | null;
+  traceId: string;
+}
+
+export interface OutgoingResponse {
+  status: number;
+  statusText: string;
+  /** "name:value" entries joined by "\n"; Set-Cookie entries stay separate. */
+  headers: string;
+  body: string | Buffer | null;
+}
+
+/** Why the platform, not the tenant, produced a response. */
+export type PlatformFailure = 'exception' | 'cpu-limit' | 'memory-limit' | 'wall-limit' | 'hung' | 'load-error' | 'overloaded';
+
+export function platformResponse(status: number, message: string): OutgoingResponse {
+  return { status, statusText: '', headers: 'content-type:text/plain;charset=UTF-8', body: message };
+}

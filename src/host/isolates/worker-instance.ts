@@ -1,0 +1,276 @@
+// One worker living in one isolate: runs its requests concurrently, answers its bridge calls, and
+// enforces its limits from outside. All isolate execution happens in short synchronous calls on this
+// thread, each bounded by the calling request's remaining CPU budget; nothing the tenant does can
+// hold the thread longer than that.
+import { LogLevel, Op, type HostReply } from '../../shared/boundary.js';
+import type { KvBinding } from '../bindings/kv/kv-binding.js';
+import { kvOp } from '../bindings/kv/kv-ops.js';
+import type { LogSink } from '../observability/log-sink.js';
+import type { Outbound } from '../outbound/outbound-fetch.js';
+import type { WorkerLimits } from '../workers/worker-config.js';
+import type { CallOutcome, SandboxIsolate } from './bridge/sandbox-isolate.js';
+import { fail, ok, typeError } from './host-ops/reply.js';
+import * as web from './host-ops/web-ops.js';
+import { RequestContext } from './request-context.js';
+import { platformResponse, type IncomingRequest, type OutgoingResponse, type PlatformFailure } from './request-types.js';
+
+export interface WorkerServices {
+  log: LogSink;
+  kv: readonly KvBinding[];
+  outbound: Outbound;
+}
+
+/** Workers lets waitUntil work run this long after the response. */
+const WAIT_UNTIL_MS = 30_000;
+/** Host entries not charged to a request (install, timer cleanup) get this budget. */
+const SYSTEM_CALL_MS = 1_000;
+
+export class WorkerInstance {
+  readonly name: string;
+  readonly sandbox: SandboxIsolate;
+  readonly #limits: WorkerLimits;
+  readonly #services: WorkerServices;
+  readonly #requests = new Map<number, RequestContext>();
+  #current: RequestContext | null = null;
+  #nextReqId = 1;
+  #pendingOps = 0;
+  #liveTimers = 0;
+  #dead: PlatformFailure | null = null;
+  /** Called once when this instance can serve no more requests (limit breach, OOM). */
+  onDead: (reason: PlatformFailure) => void = () => {};
+
+  constructor(name: string, sandbox: SandboxIsolate, limits: WorkerLimits, services: WorkerServices) {
+    this.name = name;
+    this.sandbox = sandbox;
+    this.#limits = limits;
+    this.#services = services;
+    sandbox.setHandler((op, args) => this.#handle(op, args));
+  }
+
+  get dead(): boolean { return this.#dead !== null; }
+  get inFlight(): number { return this.#requests.size; }
+
+  /** Takes the instance out of service (reload, shutdown): requests still in it are answered 503. */
+  retire(): void {
+    if (this.#dead !== null) return;
+    this.#dead = 'overloaded';
+    for (const ctx of [...this.#requests.values()]) {
+      this.#respond(ctx, platformResponse(503, 'Service Unavailable: the worker was replaced while handling this request.\n'));
+      this.#end(ctx);
+    }
+    this.sandbox.dispose();
+  }
+
+  fetch(request: IncomingRequest): Promise<OutgoingResponse> {
+    if (this.#dead !== null) return Promise.resolve(platformResponse(503, 'Service Unavailable: the worker is restarting.'));
+    return new Promise((resolve) => {
+      const ctx = new RequestContext(this.#nextReqId++, request.traceId, resolve);
+      this.#requests.set(ctx.id, ctx);
+      ctx.wallTimer = setTimeout(() => this.#wallClockExpired(ctx), this.#limits.wallMs);
+      this.#enter(ctx, 'dispatchFetch', [ctx.id, request.method, request.url, request.headers, request.body, null]);
+    });
+  }
+
+  // --- calls into the isolate -------------------------------------------------------------------
+
+  #enter(ctx: RequestContext | null, entry: 'dispatchFetch' | 'complete' | 'fireTimer', args: unknown[]): void {
+    if (this.#dead !== null) return;
+    const previous = this.#current;
+    this.#current = ctx;
+    const budget = ctx === null ? SYSTEM_CALL_MS : this.#limits.cpuMs - ctx.cpuMs;
+    let outcome: CallOutcome;
+    try {
+      outcome = this.sandbox.call(entry, args, budget);
+    } finally {
+      this.#current = previous;
+    }
+    if (ctx !== null) ctx.cpuMs += outcome.cpuMs;
+    if (!outcome.ok) {
+      this.#fatal(ctx, outcome.reason === 'exception' ? 'exception' : outcome.reason === 'cpu-limit' ? 'cpu-limit' : 'memory-limit', outcome.message);
+      return;
+    }
+    if (previous === null) this.#detectHung();
+  }
+
+  /** A limit breach or a broken isolate: the isolate goes, and so do the requests running in it. */
+  #fatal(ctx: RequestContext | null, reason: PlatformFailure, detail: string): void {
+    const message = reason === 'cpu-limit' ? 'Worker exceeded its CPU time limit.'
+      : reason === 'memory-limit' ? 'Worker exceeded its memory limit.'
+      : 'Worker threw an exception the runtime could not handle.';
+    this.#services.log.workerError(this.name, ctx?.traceId ?? null, `${message} ${reason === 'exception' ? detail : ''}`.trim());
+    this.#dead = reason;
+    for (const other of [...this.#requests.values()]) {
+      this.#respond(other, platformResponse(reason === 'exception' ? 500 : 503, other === ctx || reason === 'exception'
+        ? `${message}\n` : 'Service Unavailable: the worker was restarted while handling this request.\n'));
+      this.#end(other);
+    }
+    this.sandbox.dispose();
+    this.onDead(reason);
+  }
+
+  /**
+   * Nothing can resume a request when the isolate has no pending host operation and no timer: its
+   * promise will never settle. Workers reports this the same way.
+   */
+  #detectHung(): void {
+    if (this.#pendingOps > 0 || this.#liveTimers > 0 || this.#dead !== null) return;
+    for (const ctx of [...this.#requests.values()]) {
+      if (!ctx.responded) {
+        this.#services.log.workerError(this.name, ctx.traceId, 'The script will never generate a response.');
+        this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+      }
+      this.#end(ctx);
+    }
+  }
+
+  #wallClockExpired(ctx: RequestContext): void {
+    ctx.wallTimer = null;
+    if (ctx.ended) return;
+    if (!ctx.responded) {
+      this.#services.log.workerError(this.name, ctx.traceId, `Worker exceeded its wall-clock limit of ${this.#limits.wallMs} ms.`);
+      this.#respond(ctx, platformResponse(503, 'Worker exceeded its wall-clock time limit.\n'));
+      // The tenant's code is idle (it is waiting on I/O or a timer), so the isolate stays.
+      this.#end(ctx);
+    }
+  }
+
+  #respond(ctx: RequestContext, response: OutgoingResponse): void {
+    if (ctx.responded) return;
+    ctx.responded = true;
+    ctx.resolve(response);
+    if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
+    ctx.wallTimer = ctx.ended ? null : setTimeout(() => this.#end(ctx), WAIT_UNTIL_MS);
+  }
+
+  /** The request's context is over: its timers stop and late completions are dropped. */
+  #end(ctx: RequestContext): void {
+    if (ctx.ended) return;
+    ctx.ended = true;
+    this.#requests.delete(ctx.id);
+    if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
+    ctx.wallTimer = null;
+    if (ctx.timers.size > 0) {
+      const ids = [...ctx.timers.keys()];
+      for (const timer of ctx.timers.values()) clearTimeout(timer);
+      this.#liveTimers -= ctx.timers.size;
+      ctx.timers.clear();
+      if (this.#dead === null) this.sandbox.call('dropTimers', [ids], SYSTEM_CALL_MS);
+    }
+  }
+
+  // --- calls out of the isolate -----------------------------------------------------------------
+
+  #handle(op: number, args: unknown[]): HostReply {
+    switch (op) {
+      case Op.Respond: return this.#onRespond(args);
+      case Op.Fail: return this.#onFail(args);
+      case Op.RequestDone: {
+        const ctx = this.#ctxOf(args[0]);
+        if (ctx !== null) this.#end(ctx);
+        return ok(null);
+      }
+      case Op.Log: {
+        const [level, message] = args;
+        if (typeof level === 'number' && typeof message === 'string') {
+          this.#services.log.console(this.name, this.#current?.traceId ?? null, level as 0, message);
+        }
+        return ok(null);
+      }
+      case Op.TimerSet: return this.#onTimerSet(args);
+      case Op.TimerClear: return this.#onTimerClear(args);
+      case Op.UrlParse: return web.urlParse(args);
+      case Op.UrlSearchParse: return web.urlSearchParse(args);
+      case Op.UrlSearchSerialize: return web.urlSearchSerialize(args);
+      case Op.RandomBytes: return web.randomBytesOp(args);
+      case Op.RandomUuid: return web.randomUuidOp();
+      case Op.TextDecode: return web.textDecode(args);
+      case Op.TextEncode: return web.textEncode(args);
+      case Op.StructuredClone: return web.structuredCloneOp(args);
+      case Op.KvGet: case Op.KvPut: case Op.KvDelete: case Op.KvList:
+        return this.#async(args[0], kvOp(op, this.#services.kv, args));
+      case Op.Fetch: return this.#onFetch(args);
+      default: return typeError(`Unknown host operation ${String(op)}`);
+    }
+  }
+
+  #ctxOf(reqId: unknown): RequestContext | null {
+    return typeof reqId === 'number' ? this.#requests.get(reqId) ?? null : null;
+  }
+
+  /** Answers at once when the work is done, else parks it and completes it in a later call. */
+  #async(opId: unknown, reply: HostReply | Promise<HostReply>): HostReply {
+    if (!(reply instanceof Promise)) return reply;
+    const ctx = this.#current;
+    if (typeof opId !== 'number' || ctx === null) return typeError('I/O is only possible while handling a request.');
+    this.#pendingOps++;
+    void reply.then((result) => {
+      this.#pendingOps--;
+      if (ctx.ended || this.#dead !== null) return;
+      if (result !== undefined && result[0] === 1) this.#enter(ctx, 'complete', [opId, true, result[1]]);
+      else this.#enter(ctx, 'complete', [opId, false, result === undefined ? [0, 'Internal error'] : [result[1], result[2]]]);
+    });
+    return undefined;
+  }
+
+  #onRespond(args: unknown[]): HostReply {
+    const [reqId, status, statusText, headers, body] = args;
+    const ctx = this.#ctxOf(reqId);
+    if (ctx === null) return ok(null);
+    if (typeof status !== 'number' || !Number.isInteger(status) || !(status === 101 || (status >= 200 && status <= 599))
+      || typeof statusText !== 'string' || typeof headers !== 'string'
+      || !(body === null || typeof body === 'string' || body instanceof ArrayBuffer)) {
+      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+      return typeError('invalid response');
+    }
+    this.#respond(ctx, { status, statusText, headers, body: body instanceof ArrayBuffer ? Buffer.from(body) : body });
+    return ok(null);
+  }
+
+  #onFail(args: unknown[]): HostReply {
+    const [reqId, , message] = args;
+    const ctx = this.#ctxOf(reqId);
+    this.#services.log.workerError(this.name, ctx?.traceId ?? null, `Uncaught ${typeof message === 'string' ? message : 'exception'}`);
+    if (ctx !== null) this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+    return ok(null);
+  }
+
+  #onTimerSet(args: unknown[]): HostReply {
+    const [timerId, delay, repeat] = args;
+    const ctx = this.#current;
+    if (ctx === null) {
+      this.#services.log.console(this.name, null, LogLevel.Warn, 'setTimeout()/setInterval() outside a request is ignored; timers belong to a request.');
+      return ok(null);
+    }
+    if (typeof timerId !== 'number' || typeof delay !== 'number' || !(delay >= 0)) return typeError('invalid timer');
+    const fire = () => {
+      if (repeat !== true) { ctx.timers.delete(timerId); this.#liveTimers--; }
+      this.#enter(ctx, 'fireTimer', [timerId]);
+    };
+    const handle = repeat === true ? setInterval(fire, Math.max(1, delay)) : setTimeout(fire, delay);
+    ctx.timers.set(timerId, handle);
+    this.#liveTimers++;
+    return ok(null);
+  }
+
+  #onTimerClear(args: unknown[]): HostReply {
+    const [timerId] = args;
+    for (const ctx of this.#requests.values()) {
+      const handle = ctx.timers.get(timerId as number);
+      if (handle !== undefined) {
+        clearTimeout(handle);
+        ctx.timers.delete(timerId as number);
+        this.#liveTimers--;
+        break;
+      }
+    }
+    return ok(null);
+  }
+
+  #onFetch(args: unknown[]): HostReply {
+    const ctx = this.#current;
+    if (ctx !== null && ++ctx.subrequests > this.#limits.subrequests) {
+      return fail(0, 'Too many subrequests.');
+    }
+    return this.#async(args[0], this.#services.outbound.fetch(args.slice(1)));
+  }
+}

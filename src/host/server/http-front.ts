@@ -1,0 +1,121 @@
+// The front door: node:http in, plain request records to a worker, plain response records out.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HEADER_SEPARATOR } from '../../shared/boundary.js';
+import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
+
+/** Workers accepts request bodies up to 100 MB on most plans; larger ones get 413. */
+export const MAX_REQUEST_BODY = 100 * 1024 * 1024;
+const TRACE_ID = /^[0-9A-Za-z._-]{1,128}$/;
+
+export interface Target { fetch(request: IncomingRequest): Promise<OutgoingResponse> }
+
+export interface FrontOptions {
+  /** Picks the worker for a request, or null for a 404. */
+  route(host: string, path: string): Target | null;
+  onError?: (err: unknown) => void;
+}
+
+/** The id a request is traced by: W3C traceparent's trace-id, X-Trace-ID, or a new one. */
+export function traceIdOf(req: IncomingMessage): string {
+  const traceparent = req.headers.traceparent;
+  if (typeof traceparent === 'string') {
+    const parts = traceparent.split('-');
+    if (parts.length >= 4 && /^[0-9a-f]{32}$/.test(parts[1]!)) return parts[1]!;
+  }
+  const given = req.headers['x-trace-id'];
+  if (typeof given === 'string' && TRACE_ID.test(given)) return given;
+  return randomUUID().replaceAll('-', '');
+}
+
+function encodeRawHeaders(raw: string[]): string {
+  let out = '';
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    out += (i === 0 ? '' : HEADER_SEPARATOR) + raw[i]!.toLowerCase() + ':' + raw[i + 1]!;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<ArrayBuffer | null | 'too-large'> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_REQUEST_BODY) return Promise.resolve('too-large');
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > MAX_REQUEST_BODY) { resolve('too-large'); req.destroy(); return; }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (total === 0) { resolve(null); return; }
+      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+      resolve(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer);
+    });
+    req.on('error', reject);
+  });
+}
+
+function writeResponse(res: ServerResponse, response: OutgoingResponse, traceId: string): void {
+  const flat: string[] = ['x-trace-id', traceId];
+  if (response.headers !== '') {
+    for (const line of response.headers.split(HEADER_SEPARATOR)) {
+      const colon = line.indexOf(':');
+      if (colon > 0) flat.push(line.slice(0, colon), line.slice(colon + 1));
+    }
+  }
+  try {
+    res.writeHead(response.status, response.statusText || undefined, flat);
+  } catch {
+    // A header node:http refuses (the worker's own validation should have caught it).
+    res.writeHead(500, ['content-type', 'text/plain;charset=UTF-8']);
+    res.end('Internal Server Error: the worker produced an invalid response.\n');
+    return;
+  }
+  res.end(response.body ?? undefined);
+}
+
+function plain(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, ['content-type', 'text/plain;charset=UTF-8']);
+  res.end(message);
+}
+
+export function createHttpFront(options: FrontOptions): Server {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const host = req.headers.host ?? 'localhost';
+    const path = req.url ?? '/';
+    const target = options.route(host, path);
+    if (target === null) { plain(res, 404, `No worker is routed for ${host}${path}\n`); return; }
+    const body = await readBody(req);
+    if (body === 'too-large') { plain(res, 413, `Request body exceeds the limit of ${MAX_REQUEST_BODY} bytes.\n`); return; }
+    const traceId = traceIdOf(req);
+    const response = await target.fetch({
+      method: req.method ?? 'GET',
+      url: `http://${host}${path}`,
+      headers: encodeRawHeaders(req.rawHeaders),
+      body,
+      traceId,
+    });
+    writeResponse(res, response, traceId);
+  };
+  const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      options.onError?.(err);
+      if (!res.headersSent) plain(res, 500, 'Internal Server Error\n');
+      else res.destroy();
+    });
+  });
+  return server;
+}
+
+export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}

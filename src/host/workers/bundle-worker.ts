@@ -1,0 +1,115 @@
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import type { WorkerConfig } from './worker-config.js';
+
+export interface BundleResult {
+  code: string;
+  /** Absolute paths of every file that went into the bundle, for file watching. */
+  inputs: string[];
+  warnings: string[];
+}
+
+export class BundleError extends Error {
+  override name = 'BundleError';
+  /** esbuild's formatted messages, each with file:line:col and a code frame. */
+  readonly errors: string[];
+  constructor(errors: string[]) {
+    super(`Bundling the worker failed:\n${errors.join('\n')}`);
+    this.errors = errors;
+  }
+}
+
+const BUILTIN_MESSAGE = 'Node built-ins are not available in Islet workers';
+const BUILTINS = new Set(builtinModules.filter((name) => !name.startsWith('_')));
+const SKIP_BUILTIN_CHECK = Symbol('skip-builtin-check');
+
+// Mirrors wrangler's esbuild setup so packages resolve and compile the same way as on workerd.
+function buildOptions(rootDir: string): esbuild.BuildOptions {
+  return {
+    absWorkingDir: rootDir,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    target: 'es2022',
+    loader: { '.js': 'jsx', '.mjs': 'jsx', '.cjs': 'jsx', '.txt': 'text', '.html': 'text', '.sql': 'text' },
+    define: { 'process.env.NODE_ENV': JSON.stringify(process.env['NODE_ENV'] ?? 'production') },
+    keepNames: true,
+    // Runtime-provided modules; the isolate decides whether it can link them.
+    external: ['cloudflare:*'],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [rejectNodeBuiltins],
+  };
+}
+
+const rejectNodeBuiltins: esbuild.Plugin = {
+  name: 'islet-reject-node-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) => builtinError(args.path));
+    build.onResolve({ filter: /^[a-z_]/ }, async (args) => {
+      const topLevel = args.path.split('/')[0] ?? args.path;
+      if (args.pluginData === SKIP_BUILTIN_CHECK || !BUILTINS.has(topLevel)) return undefined;
+      // A package may map the built-in away (browser field, an npm polyfill of the same name).
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: SKIP_BUILTIN_CHECK,
+      });
+      return resolved.errors.length === 0 ? resolved : builtinError(args.path);
+    });
+  },
+};
+
+function builtinError(specifier: string): esbuild.OnResolveResult {
+  return {
+    errors: [
+      {
+        text: `Cannot import "${specifier}": ${BUILTIN_MESSAGE}`,
+        notes: [{ text: 'Use a Web API (fetch, crypto.subtle, streams) or a package that does not depend on Node.' }],
+      },
+    ],
+  };
+}
+
+export async function bundleWorker(config: WorkerConfig): Promise<BundleResult> {
+  return run(config.rootDir, { ...buildOptions(config.rootDir), entryPoints: [config.main] });
+}
+
+/** Bundles in-memory source as if it were a file at `filename`; relative imports resolve from its directory. */
+export async function bundleSource(code: string, filename: string): Promise<BundleResult> {
+  const absolute = path.resolve(filename);
+  const rootDir = path.dirname(absolute);
+  const ext = path.extname(absolute).slice(1);
+  const loader: esbuild.Loader = ext === 'ts' || ext === 'tsx' || ext === 'jsx' ? ext : ext === 'mts' || ext === 'cts' ? 'ts' : 'jsx';
+  const stdin = { contents: code, sourcefile: absolute, resolveDir: rootDir, loader };
+  return run(rootDir, { ...buildOptions(rootDir), stdin });
+}
+
+async function run(rootDir: string, options: esbuild.BuildOptions): Promise<BundleResult> {
+  let result: esbuild.BuildResult<{ write: false; metafile: true }>;
+  try {
+    result = (await esbuild.build(options)) as esbuild.BuildResult<{ write: false; metafile: true }>;
+  } catch (error) {
+    if (!isBuildFailure(error)) throw error;
+    throw new BundleError(await esbuild.formatMessages(error.errors, { kind: 'error', color: false }));
+  }
+  const output = result.outputFiles[0];
+  if (output === undefined) throw new BundleError(['esbuild produced no output']);
+  return {
+    code: output.text,
+    inputs: Object.keys(result.metafile.inputs)
+      // Keys with a namespace prefix ("(disabled):fs") and "<stdin>" are not files on disk.
+      .filter((input) => !/^[^/\\]*:/.test(input) && input !== '<stdin>')
+      .map((input) => path.resolve(rootDir, input)),
+    warnings: await esbuild.formatMessages(result.warnings, { kind: 'warning', color: false }),
+  };
+}
+
+function isBuildFailure(error: unknown): error is esbuild.BuildFailure {
+  return error instanceof Error && Array.isArray((error as Partial<esbuild.BuildFailure>).errors);
+}

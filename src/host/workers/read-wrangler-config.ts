@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import jsonc from 'jsonc-parser';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { DEFAULT_LIMITS, type KvNamespaceConfig, type VarValue, type WorkerConfig } from './worker-config.js';
+
+export type ConfigErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'PARSE_ERROR'
+  | 'MISSING_MAIN'
+  | 'MAIN_NOT_FOUND'
+  | 'INVALID_BINDING_NAME'
+  | 'DUPLICATE_BINDING'
+  | 'INVALID_TYPE';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly code: ConfigErrorCode;
+  constructor(code: ConfigErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface ReadWorkerConfigOptions {
+  configPath?: string;
+  entry?: string;
+  cwd: string;
+  /** From `--var KEY:VALUE`; wins over [vars] and .dev.vars, as in wrangler dev. */
+  vars?: Record<string, string>;
+}
+
+export type ReadWorkerConfigResult = WorkerConfig & { warnings: string[] };
+
+// Same names and order as wrangler's findWranglerConfig.
+export const CONFIG_FILE_NAMES = ['wrangler.json', 'wrangler.jsonc', 'wrangler.toml'] as const;
+
+// Keys a Workers project may rely on at runtime or build time; silently dropping them would
+// make the worker misbehave in ways that are hard to trace back to the config.
+const UNSUPPORTED_KEYS = [
+  'durable_objects', 'r2_buckets', 'd1_databases', 'services', 'queues', 'analytics_engine_datasets',
+  'triggers', 'vectorize', 'hyperdrive', 'ai', 'browser', 'workflows', 'send_email', 'mtls_certificates',
+  'dispatch_namespaces', 'tail_consumers', 'ratelimits', 'secrets_store_secrets', 'pipelines', 'images',
+  'version_metadata', 'containers', 'assets', 'site', 'wasm_modules', 'text_blobs', 'data_blobs', 'unsafe',
+  'build', 'rules', 'define', 'alias', 'tsconfig', 'no_bundle', 'find_additional_modules', 'node_compat',
+];
+
+const NODE_COMPAT_FLAGS = new Set(['nodejs_compat', 'nodejs_compat_v2', 'nodejs_als']);
+const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u;
+const COMPAT_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Nearest directory wins; within one directory, wrangler's file order decides. */
+export function findConfig(dir: string): string | null {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = path.join(current, name);
+      if (isFile(candidate)) return candidate;
+    }
+    if (path.dirname(current) === current) return null;
+  }
+}
+
+export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerConfigResult {
+  const cwd = path.resolve(options.cwd);
+  const entry = options.entry === undefined ? undefined : path.resolve(cwd, options.entry);
+  let configPath: string | null;
+  if (options.configPath !== undefined) {
+    configPath = path.resolve(cwd, options.configPath);
+    if (!isFile(configPath)) throw new ConfigError('CONFIG_NOT_FOUND', `Config file ${configPath} not found`);
+  } else {
+    // wrangler looks for the config starting from the entry's directory when one is given.
+    configPath = findConfig(entry === undefined ? cwd : path.dirname(entry));
+  }
+  const rootDir = configPath === null ? cwd : path.dirname(configPath);
+  const file = configPath === null ? '(no wrangler config)' : display(configPath, cwd);
+  const raw = configPath === null ? {} : parseConfigFile(configPath, file);
+  if (!isTable(raw)) throw new ConfigError('INVALID_TYPE', `${file}: the top level must be a table/object`);
+  const fail = (code: ConfigErrorCode, key: string, problem: string): never => {
+    throw new ConfigError(code, `${file}: "${key}" ${problem}`);
+  };
+
+  const warnings: string[] = [];
+  for (const key of UNSUPPORTED_KEYS) {
+    if (raw[key] !== undefined) warnings.push(`${file}: "${key}" is not supported by Islet yet and is ignored`);
+  }
+  if (raw['env'] !== undefined) {
+    warnings.push(`${file}: "env" (named environments) is not supported by Islet yet; the top-level configuration is used`);
+  }
+  const flags = raw['compatibility_flags'];
+  if (Array.isArray(flags) && flags.some((flag) => NODE_COMPAT_FLAGS.has(String(flag)))) {
+    warnings.push(`${file}: "compatibility_flags" asks for Node.js compatibility, which Islet workers do not provide`);
+  }
+
+  const name = optionalString(raw, 'name', fail) ?? path.basename(rootDir);
+  const compatibilityDate = readCompatibilityDate(raw['compatibility_date'], fail);
+
+  let main: string;
+  if (entry !== undefined) {
+    if (!isFile(entry)) throw new ConfigError('MAIN_NOT_FOUND', `Entry file ${entry} not found`);
+    main = entry;
+  } else {
+    const relMain = optionalString(raw, 'main', fail);
+    if (relMain === undefined) {
+      if (configPath === null) {
+        throw new ConfigError('MISSING_MAIN', `No ${CONFIG_FILE_NAMES.join(', ')} found in ${cwd} or its parents, and no entry file given`);
+      }
+      return fail('MISSING_MAIN', 'main', 'is missing: set it to the worker entry file or pass an entry file');
+    }
+    main = path.resolve(rootDir, relMain);
+    if (!isFile(main)) fail('MAIN_NOT_FOUND', 'main', `points to ${main}, which does not exist`);
+  }
+
+  const owners = new Map<string, string>();
+  const claim = (bindingName: string, key: string, source: string): void => {
+    if (!IDENTIFIER.test(bindingName) || bindingName === '__proto__') {
+      throw new ConfigError('INVALID_BINDING_NAME', `${source}: "${key}" binding name "${bindingName}" is not a valid JavaScript identifier`);
+    }
+    const previous = owners.get(bindingName);
+    if (previous !== undefined) {
+      throw new ConfigError('DUPLICATE_BINDING', `${source}: "${key}" reuses binding name "${bindingName}", already used by ${previous}`);
+    }
+    owners.set(bindingName, `${source} "${key}"`);
+  };
+
+  const vars: Record<string, VarValue> = {};
+  const rawVars = raw['vars'] ?? {};
+  if (!isTable(rawVars)) fail('INVALID_TYPE', 'vars', 'must be a table/object');
+  for (const [key, value] of Object.entries(rawVars as Record<string, unknown>)) {
+    if (!isVarValue(value)) fail('INVALID_TYPE', `vars.${key}`, 'must be a string, number, boolean or JSON object');
+    claim(key, `vars.${key}`, file);
+    // TOML tables come back with a null prototype; hand the isolate plain JSON values.
+    vars[key] = typeof value === 'object' ? (JSON.parse(JSON.stringify(value)) as object) : (value as VarValue);
+  }
+
+  const kvNamespaces: KvNamespaceConfig[] = [];
+  const rawKv = raw['kv_namespaces'] ?? [];
+  if (!Array.isArray(rawKv)) fail('INVALID_TYPE', 'kv_namespaces', 'must be an array of tables');
+  (rawKv as unknown[]).forEach((item, index) => {
+    const at = `kv_namespaces[${index}]`;
+    if (!isTable(item)) return fail('INVALID_TYPE', at, 'must be a table with "binding" and "id"');
+    const binding = item['binding'];
+    if (typeof binding !== 'string') return fail('INVALID_TYPE', `${at}.binding`, 'must be a string');
+    const id = item['id'] ?? binding;
+    if (typeof id !== 'string' || id === '') return fail('INVALID_TYPE', `${at}.id`, 'must be a non-empty string');
+    claim(binding, `${at}.binding`, file);
+    kvNamespaces.push({ binding, id });
+  });
+
+  // Overrides replace a var of the same name, but must not shadow a KV binding.
+  const override = (entries: Record<string, string>, source: string): void => {
+    for (const [key, value] of Object.entries(entries)) {
+      if (!Object.hasOwn(vars, key)) claim(key, key, source);
+      vars[key] = value;
+    }
+  };
+  const devVarsPath = path.join(rootDir, '.dev.vars');
+  if (isFile(devVarsPath)) override(parseDotenv(fs.readFileSync(devVarsPath, 'utf8')), display(devVarsPath, cwd));
+  if (options.vars !== undefined) override(options.vars, '--var');
+
+  const limits = { ...DEFAULT_LIMITS };
+  const rawLimits = raw['limits'] ?? {};
+  if (!isTable(rawLimits)) fail('INVALID_TYPE', 'limits', 'must be a table/object');
+  const cpuMs = (rawLimits as Record<string, unknown>)['cpu_ms'];
+  if (cpuMs !== undefined) {
+    if (typeof cpuMs !== 'number' || !Number.isFinite(cpuMs) || cpuMs <= 0) fail('INVALID_TYPE', 'limits.cpu_ms', 'must be a positive number of milliseconds');
+    limits.cpuMs = cpuMs as number;
+  }
+
+  return { name, main, compatibilityDate, vars, kvNamespaces, limits, configPath, rootDir, warnings };
+}
+
+/** The dotenv format wrangler reads .dev.vars with: KEY=VALUE, optional quotes, # comments. */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const line = /^[ \t]*(?:export[ \t]+)?([\w.-]+)[ \t]*=[ \t]*('(?:\\'|[^'])*'|"(?:\\"|[^"])*"|`(?:\\`|[^`])*`|[^#\r\n]*)?[ \t]*(?:#.*)?$/gm;
+  for (const match of text.replace(/\r\n?/g, '\n').matchAll(line)) {
+    const key = match[1] as string;
+    let value = (match[2] ?? '').trim();
+    const quote = value[0];
+    if ((quote === '"' || quote === "'" || quote === '`') && value.length > 1 && value.endsWith(quote)) {
+      value = value.slice(1, -1);
+      if (quote === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function parseConfigFile(configPath: string, file: string): unknown {
+  const text = fs.readFileSync(configPath, 'utf8');
+  if (configPath.endsWith('.toml')) {
+    try {
+      return parseToml(text);
+    } catch (error) {
+      if (!(error instanceof TomlError)) throw error;
+      const reason = error.message.split('\n')[0] ?? error.message;
+      throw new ConfigError('PARSE_ERROR', `${file}:${error.line}:${error.column}: ${reason}\n${error.codeblock}`);
+    }
+  }
+  // wrangler parses .json as JSONC too, so comments and trailing commas are fine in both.
+  const errors: jsonc.ParseError[] = [];
+  const value: unknown = jsonc.parse(text, errors, { allowTrailingComma: true });
+  const first = errors[0];
+  if (first !== undefined) {
+    const before = text.slice(0, first.offset).split('\n');
+    const column = (before[before.length - 1]?.length ?? 0) + 1;
+    throw new ConfigError('PARSE_ERROR', `${file}:${before.length}:${column}: ${jsonc.printParseErrorCode(first.error)}`);
+  }
+  return value;
+}
+
+type Fail = (code: ConfigErrorCode, key: string, problem: string) => never;
+
+function optionalString(raw: Record<string, unknown>, key: string, fail: Fail): string | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') return fail('INVALID_TYPE', key, 'must be a non-empty string');
+  return value;
+}
+
+function readCompatibilityDate(value: unknown, fail: Fail): string | null {
+  if (value === undefined) return null;
+  // An unquoted TOML date parses as a date object; accept it rather than make users quote it.
+  const text = value instanceof Date ? value.toISOString().slice(0, 10) : value;
+  if (typeof text !== 'string' || !COMPAT_DATE.test(text)) return fail('INVALID_TYPE', 'compatibility_date', 'must be a date string like "2024-09-23"');
+  return text;
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function isVarValue(value: unknown): boolean {
+  return ['string', 'number', 'boolean'].includes(typeof value) || (typeof value === 'object' && value !== null);
+}
+
+function isFile(file: string): boolean {
+  return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+function display(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}

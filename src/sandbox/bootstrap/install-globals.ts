@@ -1,0 +1,63 @@
+// Puts the Web platform on the global object, with the property attributes WebIDL gives interface
+// objects and operations (writable, configurable, not enumerable), so tenants can shim them as usual.
+import { atob, btoa } from '../web/base64/base64.js';
+import { Blob } from '../web/blob/blob.js';
+import { structuredClone } from '../web/clone/structured-clone.js';
+import { console } from '../web/console/console.js';
+import { Crypto, crypto } from '../web/crypto/crypto.js';
+import { DOMException } from '../web/dom/dom-exception.js';
+import { TextDecoder } from '../web/encoding/text-decoder.js';
+import { TextEncoder } from '../web/encoding/text-encoder.js';
+import { fetch } from '../web/fetch/fetch.js';
+import { Headers } from '../web/fetch/headers.js';
+import { Request } from '../web/fetch/request.js';
+import { Response } from '../web/fetch/response.js';
+import { Performance, performance } from '../web/performance/performance.js';
+import { loadStreams } from '../web/streams/streams.js';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from '../web/timers/timers.js';
+import { URL } from '../web/url/url.js';
+import { URLSearchParams } from '../web/url/url-search-params.js';
+import { ExecutionContext } from '../runtime/execution-context.js';
+import { KVNamespace } from '../bindings/kv/kv-namespace.js';
+
+function queueMicrotask(callback: unknown): void {
+  if (typeof callback !== 'function') throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
+  Promise.resolve().then(() => (callback as () => void)()).catch((err: unknown) => console.error('Uncaught', err));
+}
+
+const STREAM_GLOBALS = [
+  'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamDefaultController',
+  'ReadableByteStreamController', 'ReadableStreamBYOBRequest', 'WritableStream', 'WritableStreamDefaultWriter',
+  'WritableStreamDefaultController', 'TransformStream', 'TransformStreamDefaultController',
+  'ByteLengthQueuingStrategy', 'CountQueuingStrategy',
+] as const;
+
+export function installGlobals(global: Record<string, unknown>): void {
+  const values: Record<string, unknown> = {
+    Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder, Blob, DOMException,
+    Crypto, crypto, Performance, performance, console, fetch, atob, btoa, structuredClone, queueMicrotask,
+    setTimeout, setInterval, clearTimeout, clearInterval, ExecutionContext, KVNamespace,
+    navigator: Object.freeze({ userAgent: 'Cloudflare-Workers', language: 'en' }),
+  };
+  for (const name of Object.keys(values)) {
+    Object.defineProperty(global, name, { value: values[name], writable: true, configurable: true, enumerable: false });
+  }
+  Object.defineProperty(global, 'self', { value: global, writable: true, configurable: true, enumerable: false });
+  // Streams are evaluated on first touch of any of their globals.
+  for (const name of STREAM_GLOBALS) {
+    Object.defineProperty(global, name, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const streams = loadStreams() as unknown as Record<string, unknown>;
+        for (const n of STREAM_GLOBALS) {
+          Object.defineProperty(global, n, { value: streams[n], writable: true, configurable: true, enumerable: false });
+        }
+        return streams[name];
+      },
+      set(value: unknown) {
+        Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+      },
+    });
+  }
+}

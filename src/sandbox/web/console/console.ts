@@ -1,0 +1,78 @@
+// console.* inside the isolate: formatted here, written by the host with the worker name and the
+// current request's trace id.
+import { LogLevel, Op, type LogLevelCode } from '../../../shared/boundary.js';
+import { hostNotify } from '../../bootstrap/host.js';
+
+function formatValue(value: unknown, depth: number, seen: Set<unknown>): string {
+  switch (typeof value) {
+    case 'string': return depth === 0 ? value : JSON.stringify(value);
+    case 'number': case 'boolean': case 'undefined': case 'symbol': return String(value);
+    case 'bigint': return `${value}n`;
+    case 'function': return `[Function: ${value.name || '(anonymous)'}]`;
+  }
+  if (value === null) return 'null';
+  if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`;
+  if (seen.has(value)) return '[Circular]';
+  if (depth > 3) return Array.isArray(value) ? '[Array]' : '[Object]';
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return `[ ${value.map((v) => formatValue(v, depth + 1, seen)).join(', ')} ]`;
+    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    if (value instanceof Map) return `Map(${value.size}) {}`;
+    if (value instanceof Set) return `Set(${value.size}) {}`;
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `${tag}(${(value as ArrayBuffer).byteLength}) []`;
+    const entries = Object.keys(value as object).map((k) => `${k}: ${formatValue((value as Record<string, unknown>)[k], depth + 1, seen)}`);
+    const prefix = tag === 'Object' ? '' : `${tag} `;
+    return entries.length === 0 ? `${prefix}{}` : `${prefix}{ ${entries.join(', ')} }`;
+  } catch {
+    return '[Object]';
+  } finally {
+    seen.delete(value);
+  }
+}
+
+export function format(args: unknown[]): string {
+  let out = '';
+  for (let i = 0; i < args.length; i++) out += (i === 0 ? '' : ' ') + formatValue(args[i], 0, new Set());
+  return out;
+}
+
+function writer(level: LogLevelCode) {
+  return (...args: unknown[]): void => { hostNotify(Op.Log, level, format(args)); };
+}
+
+const counts = new Map<string, number>();
+const timers = new Map<string, number>();
+
+export const console = {
+  debug: writer(LogLevel.Debug),
+  info: writer(LogLevel.Info),
+  log: writer(LogLevel.Log),
+  warn: writer(LogLevel.Warn),
+  error: writer(LogLevel.Error),
+  trace: writer(LogLevel.Debug),
+  dir: (value: unknown) => writer(LogLevel.Log)(value),
+  table: (value: unknown) => writer(LogLevel.Log)(value),
+  assert: (condition: unknown, ...args: unknown[]) => {
+    if (!condition) writer(LogLevel.Error)('Assertion failed' + (args.length > 0 ? ':' : ''), ...args);
+  },
+  count: (label = 'default') => {
+    const n = (counts.get(label) ?? 0) + 1;
+    counts.set(label, n);
+    writer(LogLevel.Log)(`${label}: ${n}`);
+  },
+  countReset: (label = 'default') => { counts.delete(label); },
+  time: (label = 'default') => { timers.set(label, Date.now()); },
+  timeLog: (label = 'default', ...args: unknown[]) => {
+    const start = timers.get(label);
+    if (start !== undefined) writer(LogLevel.Log)(`${label}: ${Date.now() - start}ms`, ...args);
+  },
+  timeEnd: (label = 'default') => {
+    const start = timers.get(label);
+    timers.delete(label);
+    if (start !== undefined) writer(LogLevel.Log)(`${label}: ${Date.now() - start}ms`);
+  },
+  group: writer(LogLevel.Log),
+  groupCollapsed: writer(LogLevel.Log),
+  groupEnd: () => {},
+};

@@ -1,0 +1,28 @@
+// The parts of Web Crypto this runtime has so far; randomness comes from the host's CSPRNG.
+// @see https://w3c.github.io/webcrypto/#Crypto-method-getRandomValues
+import { Op } from '../../../shared/boundary.js';
+import { hostCall } from '../../bootstrap/host.js';
+import { DOMException } from '../dom/dom-exception.js';
+
+const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
+
+export function getRandomValues<T extends ArrayBufferView>(array: T): T {
+  if (!INTEGER_ARRAYS.some((ctor) => array instanceof ctor)) {
+    throw new DOMException("The data argument must be an integer-type TypedArray", 'TypeMismatchError');
+  }
+  if (array.byteLength > 65536) {
+    throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, 'QuotaExceededError');
+  }
+  const random = new Uint8Array(hostCall(Op.RandomBytes, array.byteLength) as ArrayBuffer);
+  new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(random);
+  return array;
+}
+
+export function randomUUID(): string { return hostCall(Op.RandomUuid) as string; }
+
+export class Crypto {
+  getRandomValues<T extends ArrayBufferView>(array: T): T { return getRandomValues(array); }
+  randomUUID(): string { return randomUUID(); }
+}
+Object.defineProperty(Crypto.prototype, Symbol.toStringTag, { value: 'Crypto', configurable: true });
+export const crypto = new Crypto();

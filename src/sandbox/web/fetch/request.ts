@@ -1,0 +1,104 @@
+// @see https://fetch.spec.whatwg.org/#request-class
+import { BodyHolder, extractBody } from './body.js';
+import { Headers } from './headers.js';
+import { URL } from '../url/url.js';
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
+const FORBIDDEN = new Set(['CONNECT', 'TRACE', 'TRACK']);
+const REDIRECT_MODES = new Set(['follow', 'manual', 'error']);
+
+export interface RequestInit {
+  method?: string; headers?: unknown; body?: unknown; redirect?: string; cf?: unknown; signal?: unknown;
+}
+
+function normalizeMethod(method: unknown): string {
+  const m = String(method);
+  if (!TOKEN.test(m)) throw new TypeError(`'${m}' is not a valid HTTP method.`);
+  const upper = m.toUpperCase();
+  if (FORBIDDEN.has(upper)) throw new TypeError(`'${m}' HTTP method is unsupported.`);
+  // Only the spec's listed methods are uppercased; others keep their case.
+  return NORMALIZED.has(upper) ? upper : m;
+}
+
+// Set while the runtime builds a request itself (incoming, clone): the fields are filled in directly,
+// skipping validation and a URL parse the host has already done.
+let internalConstruction = false;
+
+export class Request extends BodyHolder {
+  #method = 'GET';
+  #url = '';
+  #headers!: Headers;
+  #redirect = 'follow';
+  #cf: unknown = undefined;
+
+  constructor(input: unknown, init: RequestInit = {}) {
+    super();
+    if (internalConstruction) return;
+    if (arguments.length === 0) throw new TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
+    if (init !== undefined && init !== null && typeof init !== 'object') {
+      throw new TypeError("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
+    }
+    const from = input instanceof Request ? input : null;
+    this.#url = from !== null ? from.#url : new URL(String(input)).href;
+    this.#method = init?.method !== undefined ? normalizeMethod(init.method) : from !== null ? from.#method : 'GET';
+    this.#headers = new Headers(init?.headers !== undefined ? init.headers : from !== null ? from.#headers : undefined);
+    const redirect = String(init?.redirect ?? (from !== null ? from.#redirect : 'follow'));
+    if (!REDIRECT_MODES.has(redirect)) throw new TypeError(`Invalid redirect value: ${redirect}`);
+    this.#redirect = redirect;
+    this.#cf = init?.cf ?? (from !== null ? from.#cf : undefined);
+
+    const hasInitBody = init?.body !== undefined && init.body !== null;
+    if (hasInitBody && (this.#method === 'GET' || this.#method === 'HEAD')) {
+      throw new TypeError('Request with a GET or HEAD method cannot have a body.');
+    }
+    if (hasInitBody) {
+      const { source, contentType } = extractBody(init.body);
+      if (contentType !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', contentType);
+      this.initBody(source);
+    } else if (from !== null && init?.body === undefined) {
+      // A request built from another takes its body; the original is left used.
+      this.initBody(from.cloneSource());
+      from.markBodyUsed();
+    } else {
+      this.initBody(null);
+    }
+  }
+
+  static #bare(): Request {
+    internalConstruction = true;
+    try { return new Request(''); } finally { internalConstruction = false; }
+  }
+  /** Internal: the incoming request, from what the host already parsed and validated. */
+  static incoming(method: string, url: string, headers: Headers, body: Uint8Array | null, cf: unknown): Request {
+    const request = Request.#bare();
+    request.#method = method;
+    request.#url = url;
+    request.#headers = headers;
+    request.#cf = cf;
+    request.initBody(body);
+    return request;
+  }
+
+  protected contentType(): string | null { return this.#headers.get('content-type'); }
+  get method(): string { return this.#method; }
+  get url(): string { return this.#url; }
+  get headers(): Headers { return this.#headers; }
+  get redirect(): string { return this.#redirect; }
+  get cf(): unknown { return this.#cf; }
+  get signal(): null { return null; }
+  get fetcher(): null { return null; }
+  get integrity(): string { return ''; }
+  get keepalive(): boolean { return false; }
+  clone(): Request {
+    const copy = Request.#bare();
+    copy.#method = this.#method;
+    copy.#url = this.#url;
+    copy.#headers = new Headers(this.#headers);
+    copy.#redirect = this.#redirect;
+    copy.#cf = this.#cf;
+    copy.initBody(this.cloneSource());
+    return copy;
+  }
+}
+Object.defineProperty(Request.prototype, Symbol.toStringTag, { value: 'Request', configurable: true });

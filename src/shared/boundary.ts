@@ -1,0 +1,90 @@
+// The contract between the host and the sandbox runtime. Both sides compile against this file and
+// nothing else of each other. Only data crosses: numbers, strings, ArrayBuffers and flat arrays of
+// those. Every value that comes out of an isolate is checked again on the host side.
+
+/** Operations the sandbox asks of the host through its single bridge function. */
+export const Op = {
+  /** (reqId, status, statusText, headers, body: string | ArrayBuffer | null) */
+  Respond: 1,
+  /** (reqId, kind: ErrorKind-like code, message) the handler failed; the host answers 500 */
+  Fail: 2,
+  /** (reqId) the response is out and every waitUntil promise has settled */
+  RequestDone: 3,
+  /** (level, message) console output, tagged by the host with worker and trace id */
+  Log: 4,
+  /** (timerId, delayMs, repeat: boolean) */
+  TimerSet: 5,
+  /** (timerId) */
+  TimerClear: 6,
+  /** (input, base | undefined) -> URL components, see UrlParts */
+  UrlParse: 7,
+  /** (init string) -> flat [name, value, name, value, ...] */
+  UrlSearchParse: 8,
+  /** (flat pairs) -> application/x-www-form-urlencoded string */
+  UrlSearchSerialize: 9,
+  /** (byteLength) -> ArrayBuffer of random bytes */
+  RandomBytes: 10,
+  /** () -> RFC 4122 v4 UUID string */
+  RandomUuid: 11,
+  /** (bytes: ArrayBuffer, label, fatal, ignoreBOM) -> string */
+  TextDecode: 12,
+  /** (string) -> ArrayBuffer of UTF-8 */
+  TextEncode: 13,
+  /** (value) -> a structured clone of value */
+  StructuredClone: 14,
+  /** (bindingIndex, opId, key, cacheTtl) -> async [value ArrayBuffer, metadata JSON | null] | null */
+  KvGet: 20,
+  /** (bindingIndex, opId, key, value ArrayBuffer, expiration, expirationTtl, metadata JSON | undefined) */
+  KvPut: 21,
+  /** (bindingIndex, opId, key) */
+  KvDelete: 22,
+  /** (bindingIndex, opId, prefix, limit, cursor) -> async JSON text of the list result */
+  KvList: 23,
+  /** (opId, method, url, headers, body ArrayBuffer | null, redirect) -> async FetchResult */
+  Fetch: 30,
+} as const;
+export type OpCode = (typeof Op)[keyof typeof Op];
+
+/** Which constructor the sandbox uses for an error the host reports. */
+export const ErrorKind = { Error: 0, TypeError: 1, RangeError: 2, SyntaxError: 3, DataCloneError: 4, TimeoutError: 5 } as const;
+export type ErrorKindCode = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+/**
+ * What a synchronous host call returns: `[1, value]` on success, `[0, kind, message]` on failure.
+ * The host never throws into the isolate, so no host stack or internals can reach tenant code.
+ * For an async op, `undefined` means "pending": the host will later call the runtime's
+ * `complete(opId, ok, value)` entry.
+ */
+export type HostReply = [1, unknown] | [0, ErrorKindCode, string] | undefined;
+
+/** Indexes into the array UrlParse returns. */
+export const UrlPart = {
+  Href: 0, Origin: 1, Protocol: 2, Username: 3, Password: 4, Host: 5, Hostname: 6, Port: 7, Pathname: 8, Search: 9, Hash: 10,
+} as const;
+
+/** Log levels shared by console capture and host logging. */
+export const LogLevel = { Debug: 0, Info: 1, Log: 2, Warn: 3, Error: 4 } as const;
+export type LogLevelCode = (typeof LogLevel)[keyof typeof LogLevel];
+
+/**
+ * Headers cross as one string, "name:value" entries joined by "\n". HTTP forbids ":" in field names
+ * and CR/LF in values, so the encoding is unambiguous and costs one string copy instead of an array.
+ */
+export const HEADER_SEPARATOR = '\n';
+
+/** Entry points the runtime exposes to the host once it has booted. */
+export interface RuntimeEntries {
+  /** (moduleNamespace, envJson, kvBindingNames) -> undefined or an error message */
+  install: unknown;
+  /** (reqId, method, url, headers, body ArrayBuffer | null) */
+  dispatchFetch: unknown;
+  /** (opId, ok, value) */
+  complete: unknown;
+  /** (timerId) */
+  fireTimer: unknown;
+}
+
+/** The global name under which the host hands the bridge to the runtime; the runtime deletes it at once. */
+export const BRIDGE_GLOBAL = '__isletHost';
+/** The global name under which the runtime hands its entries back; the host deletes it at once. */
+export const ENTRIES_GLOBAL = '__isletRuntime';
