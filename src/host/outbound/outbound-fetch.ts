@@ -43,8 +43,9 @@ export class Outbound {
   #route(url: URL): URL {
     const target = this.#routes.get(url.host) ?? this.#routes.get(url.hostname);
     if (target === undefined) return url;
+    // The target's path is a prefix: HOST=http://127.0.0.1:8787/monitoring sends /alerts to /monitoring/alerts.
     const base = new URL(target);
-    return new URL(url.pathname + url.search, base);
+    return new URL(base.pathname.replace(/\/$/, '') + url.pathname + url.search, base.origin);
   }
 
   /** (method, url, headers, body, redirect) as the runtime sends them; every value is checked here. */

@@ -28,6 +28,8 @@ export interface ReadWorkerConfigOptions {
   cwd: string;
   /** From `--var KEY:VALUE`; wins over [vars] and .dev.vars, as in wrangler dev. */
   vars?: Record<string, string>;
+  /** False for commands that only need bindings (`islet kv`): a missing or absent main is then no error. */
+  requireMain?: boolean;
 }
 
 export type ReadWorkerConfigResult = WorkerConfig & { warnings: string[] };
@@ -100,14 +102,17 @@ export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerCo
     main = entry;
   } else {
     const relMain = optionalString(raw, 'main', fail);
-    if (relMain === undefined) {
+    if (relMain === undefined && options.requireMain === false && configPath !== null) {
+      main = '';
+    } else if (relMain === undefined) {
       if (configPath === null) {
         throw new ConfigError('MISSING_MAIN', `No ${CONFIG_FILE_NAMES.join(', ')} found in ${cwd} or its parents, and no entry file given`);
       }
       return fail('MISSING_MAIN', 'main', 'is missing: set it to the worker entry file or pass an entry file');
+    } else {
+      main = path.resolve(rootDir, relMain);
+      if (!isFile(main) && options.requireMain !== false) fail('MAIN_NOT_FOUND', 'main', `points to ${main}, which does not exist`);
     }
-    main = path.resolve(rootDir, relMain);
-    if (!isFile(main)) fail('MAIN_NOT_FOUND', 'main', `points to ${main}, which does not exist`);
   }
 
   const owners = new Map<string, string>();

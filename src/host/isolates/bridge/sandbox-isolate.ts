@@ -125,7 +125,10 @@ export class SandboxIsolate {
   }
 }
 
+/** The tenant-side part of an error: isolated-vm appends host frames after a boundary marker. */
 function describe(err: unknown): string {
-  if (err instanceof Error) return err.stack && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}`;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const stack = err.stack !== undefined && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}`;
+  const boundary = stack.indexOf('\n    at (<isolated-vm boundary>)');
+  return boundary === -1 ? stack : stack.slice(0, boundary);
 }

@@ -1,28 +1,43 @@
 // @see https://fetch.spec.whatwg.org/#headers-class
+// Every response leaves through set/has/encode, so those paths use captured built-ins only: a tenant
+// that replaces Array.prototype.push or Map.prototype.get still gets its responses out.
 import { HEADER_SEPARATOR } from '../../../shared/boundary.js';
+import {
+  ArrayPrototypeJoin, ArrayPrototypePush, ArrayPrototypeSort, MapCtor, MapPrototypeDelete, MapPrototypeForEach,
+  MapPrototypeGet, MapPrototypeHas, MapPrototypeSet, ReflectApply, RegExpPrototypeExec, StringPrototypeCharCodeAt,
+  StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToLowerCase, TypeErrorCtor,
+} from '../../bootstrap/primordials.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const INVALID_VALUE = /[\0\r\n]/;
+// NUL, CR and LF are not allowed in a header value; anything past U+00FF is not a ByteString.
+const INVALID_VALUE = /[\0\r\n\u0100-\uffff]/;
 
 export type HeadersGuard = 'none' | 'immutable';
 
+const isHttpWhitespace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** @see https://fetch.spec.whatwg.org/#concept-header-value-normalize */
 function normalizeValue(value: unknown): string {
-  // Strip leading and trailing HTTP whitespace (tab, space, CR, LF).
-  return String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  const s = typeof value === 'string' ? value : `${value as string}`;
+  let start = 0, end = s.length;
+  while (start < end && isHttpWhitespace(StringPrototypeCharCodeAt(s, start))) start++;
+  while (end > start && isHttpWhitespace(StringPrototypeCharCodeAt(s, end - 1))) end--;
+  return start === 0 && end === s.length ? s : StringPrototypeSlice(s, start, end);
 }
-function checkName(name: string): string {
-  if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: "${name}"`);
-  return name.toLowerCase();
+function checkName(name: unknown): string {
+  const s = typeof name === 'string' ? name : `${name as string}`;
+  if (RegExpPrototypeExec(TOKEN, s) === null) throw new TypeErrorCtor(`Invalid header name: "${s}"`);
+  return StringPrototypeToLowerCase(s);
 }
 function checkValue(value: string): string {
-  if (INVALID_VALUE.test(value)) throw new TypeError(`Invalid header value: "${value}"`);
+  if (RegExpPrototypeExec(INVALID_VALUE, value) !== null) throw new TypeErrorCtor(`Invalid header value: "${value}"`);
   return value;
 }
 
 export class Headers {
   // Lowercased name -> values in insertion order. Set-Cookie values stay separate; others are
   // combined with ", " on read, as the spec's "get" does.
-  #map = new Map<string, string[]>();
+  #map = new MapCtor<string, string[]>();
   #guard: HeadersGuard = 'none';
   #raw: string | null = null;
 
@@ -30,14 +45,15 @@ export class Headers {
     if (init === undefined || init === null) return;
     if (init instanceof Headers) {
       init.#materialize();
-      for (const [k, v] of init.#map) this.#map.set(k, [...v]);
+      MapPrototypeForEach(init.#map, (list, name) => { MapPrototypeSet(this.#map, name, [...list]); });
       return;
     }
     if (typeof init !== 'object' && typeof init !== 'function') {
       throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
     }
     const iterator = (init as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-    if (typeof iterator === 'function') {
+    if (iterator !== undefined && iterator !== null) {
+      if (typeof iterator !== 'function') throw new TypeError("Failed to construct 'Headers': The object must have a callable @@iterator property.");
       for (const pair of init as Iterable<unknown>) {
         if (typeof pair !== 'object' || pair === null) throw new TypeError("Failed to construct 'Headers': The provided value cannot be converted to a sequence.");
         const entry = [...(pair as Iterable<unknown>)];
@@ -45,7 +61,13 @@ export class Headers {
         this.append(entry[0], entry[1]);
       }
     } else {
-      for (const key of Object.keys(init as object)) this.append(key, (init as Record<string, unknown>)[key]);
+      // record<ByteString, ByteString>: every own enumerable key, symbols included (they fail conversion).
+      for (const key of Reflect.ownKeys(init as object)) {
+        const desc = Reflect.getOwnPropertyDescriptor(init as object, key);
+        if (desc === undefined || !desc.enumerable) continue;
+        if (typeof key === 'symbol') throw new TypeError("Failed to construct 'Headers': Cannot convert a Symbol to a ByteString.");
+        this.append(key, (init as Record<string, unknown>)[key]);
+      }
     }
   }
 
@@ -57,76 +79,96 @@ export class Headers {
     return headers;
   }
   static setGuard(headers: Headers, guard: HeadersGuard): void { headers.#guard = guard; }
+  /** A copy with the same guard, as Request and Response clone() make. */
+  static cloneOf(headers: Headers): Headers {
+    const copy = new Headers(headers);
+    copy.#guard = headers.#guard;
+    return copy;
+  }
 
   #materialize(): void {
     const raw = this.#raw;
     if (raw === null) return;
     this.#raw = null;
-    if (raw === '') return;
-    for (const line of raw.split(HEADER_SEPARATOR)) {
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      const name = line.slice(0, colon).toLowerCase();
-      const list = this.#map.get(name);
-      if (list === undefined) this.#map.set(name, [line.slice(colon + 1)]);
-      else list.push(line.slice(colon + 1));
+    let start = 0;
+    while (start < raw.length) {
+      let end = StringPrototypeIndexOf(raw, HEADER_SEPARATOR, start);
+      if (end === -1) end = raw.length;
+      const colon = StringPrototypeIndexOf(raw, ':', start);
+      if (colon > start && colon < end) {
+        const name = StringPrototypeToLowerCase(StringPrototypeSlice(raw, start, colon));
+        const value = StringPrototypeSlice(raw, colon + 1, end);
+        const list = MapPrototypeGet(this.#map, name);
+        if (list === undefined) MapPrototypeSet(this.#map, name, [value]);
+        else ArrayPrototypePush(list, value);
+      }
+      start = end + 1;
     }
   }
   #mutable(): void {
-    if (this.#guard === 'immutable') throw new TypeError("Can't modify immutable headers.");
+    if (this.#guard === 'immutable') throw new TypeErrorCtor("Can't modify immutable headers.");
     this.#materialize();
   }
 
   append(name: unknown, value: unknown): void {
-    this.#mutable();
-    const key = checkName(String(name));
+    const key = checkName(name);
     const v = checkValue(normalizeValue(value));
-    const list = this.#map.get(key);
-    if (list === undefined) this.#map.set(key, [v]);
-    else list.push(v);
+    this.#mutable();
+    const list = MapPrototypeGet(this.#map, key);
+    if (list === undefined) MapPrototypeSet(this.#map, key, [v]);
+    else ArrayPrototypePush(list, v);
   }
   set(name: unknown, value: unknown): void {
+    const key = checkName(name);
+    const v = checkValue(normalizeValue(value));
     this.#mutable();
-    this.#map.set(checkName(String(name)), [checkValue(normalizeValue(value))]);
+    MapPrototypeSet(this.#map, key, [v]);
   }
   delete(name: unknown): void {
+    const key = checkName(name);
     this.#mutable();
-    this.#map.delete(checkName(String(name)));
+    MapPrototypeDelete(this.#map, key);
   }
   get(name: unknown): string | null {
+    const key = checkName(name);
     this.#materialize();
-    const list = this.#map.get(checkName(String(name)));
-    return list === undefined ? null : list.join(', ');
+    const list = MapPrototypeGet(this.#map, key);
+    return list === undefined ? null : ArrayPrototypeJoin(list, ', ');
   }
   has(name: unknown): boolean {
+    const key = checkName(name);
     this.#materialize();
-    return this.#map.has(checkName(String(name)));
+    return MapPrototypeHas(this.#map, key);
   }
   getSetCookie(): string[] {
     this.#materialize();
-    return [...(this.#map.get('set-cookie') ?? [])];
+    return [...(MapPrototypeGet(this.#map, 'set-cookie') ?? [])];
   }
   getAll(name: unknown): string[] {
     // Workers keeps this non-standard method for Set-Cookie only.
-    const key = checkName(String(name));
+    const key = checkName(name);
     if (key !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
     return this.getSetCookie();
   }
   /** Sorted, combined, with each Set-Cookie on its own: the spec's "sort and combine". */
   *entries(): IterableIterator<[string, string]> {
     this.#materialize();
-    const names = [...this.#map.keys()].sort();
-    for (const name of names) {
-      const list = this.#map.get(name);
+    const names: string[] = [];
+    MapPrototypeForEach(this.#map, (_list, name) => { ArrayPrototypePush(names, name); });
+    ArrayPrototypeSort(names, (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const list = MapPrototypeGet(this.#map, name);
       if (list === undefined) continue;
-      if (name === 'set-cookie') for (const v of list) yield [name, v];
-      else yield [name, list.join(', ')];
+      if (name === 'set-cookie') for (let j = 0; j < list.length; j++) yield [name, list[j]!];
+      else yield [name, ArrayPrototypeJoin(list, ', ')];
     }
   }
   *keys(): IterableIterator<string> { for (const [k] of this.entries()) yield k; }
   *values(): IterableIterator<string> { for (const [, v] of this.entries()) yield v; }
   forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
+    if (typeof callback !== 'function') throw new TypeError("Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
+    for (const [k, v] of this.entries()) ReflectApply(callback, thisArg, [v, k, this]);
   }
   [Symbol.iterator](): IterableIterator<[string, string]> { return this.entries(); }
 
@@ -134,10 +176,13 @@ export class Headers {
   static encode(headers: Headers): string {
     if (headers.#raw !== null) return headers.#raw;
     let out = '';
-    for (const [name, list] of headers.#map) {
-      if (name === 'set-cookie') for (const v of list) out += (out === '' ? '' : HEADER_SEPARATOR) + name + ':' + v;
-      else out += (out === '' ? '' : HEADER_SEPARATOR) + name + ':' + list.join(', ');
-    }
+    MapPrototypeForEach(headers.#map, (list, name) => {
+      if (name === 'set-cookie') {
+        for (let i = 0; i < list.length; i++) out += (out === '' ? '' : HEADER_SEPARATOR) + name + ':' + list[i]!;
+      } else {
+        out += (out === '' ? '' : HEADER_SEPARATOR) + name + ':' + ArrayPrototypeJoin(list, ', ');
+      }
+    });
     return out;
   }
 }

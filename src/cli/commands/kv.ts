@@ -1,0 +1,117 @@
+// islet kv key put|get|list|delete, as wrangler's `kv key` commands, against the same local state
+// `islet dev` uses, so data can be seeded before or while it runs. Writes go through the same checks a
+// worker's binding applies (key and value limits, expiration rules).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KvBinding } from '../../host/bindings/kv/kv-binding.js';
+import { SqliteKvStore } from '../../host/storage/kv/sqlite-kv-store.js';
+import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
+import { UsageError, parse } from '../args.js';
+
+export const KV_HELP = `islet kv key <command> [options]
+
+Commands:
+  put <key> [value]   write a value (or --path FILE)     options: --ttl N, --expiration N, --metadata JSON
+  get <key>           print the raw value
+  list                print the keys as JSON              options: --prefix P
+  delete <key>        delete a key
+
+Options:
+  --binding NAME       the KV binding in wrangler.toml whose namespace to use
+  --namespace-id ID    the namespace id, instead of --binding
+  --config FILE        the wrangler config (default: found from the current directory)
+  --local              use local state (the same state islet dev uses)
+  --persist-to DIR     where local state is kept (default: .islet next to the config)
+`;
+
+const OPTIONS = {
+  binding: { type: 'string' }, 'namespace-id': { type: 'string' }, config: { type: 'string', short: 'c' },
+  local: { type: 'boolean' }, 'persist-to': { type: 'string' }, path: { type: 'string' }, ttl: { type: 'string' },
+  expiration: { type: 'string' }, metadata: { type: 'string' }, prefix: { type: 'string' }, text: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function openNamespace(values: { binding?: string | undefined; 'namespace-id'?: string | undefined; config?: string | undefined; 'persist-to'?: string | undefined }) {
+  const cwd = process.cwd();
+  let namespaceId = values['namespace-id'];
+  let rootDir = cwd;
+  if (namespaceId === undefined) {
+    if (values.binding === undefined) throw new UsageError('Say which namespace: --binding NAME (from wrangler.toml) or --namespace-id ID.');
+    const config = readWorkerConfig({ cwd, ...(values.config !== undefined ? { configPath: values.config } : {}), requireMain: false });
+    const namespace = config.kvNamespaces.find((ns) => ns.binding === values.binding);
+    if (namespace === undefined) {
+      const known = config.kvNamespaces.map((ns) => ns.binding).join(', ') || 'none';
+      throw new UsageError(`No KV binding named "${values.binding}" in ${config.configPath ?? 'the config'} (bindings: ${known}).`);
+    }
+    namespaceId = namespace.id;
+    rootDir = config.rootDir;
+  }
+  const store = new SqliteKvStore(values['persist-to'] ?? join(rootDir, '.islet'));
+  return { store, namespaceId, binding: new KvBinding(store, namespaceId) };
+}
+
+export async function kv(argv: string[]): Promise<number> {
+  const [group, command, ...rest] = argv;
+  if (group === undefined || group === '--help' || group === '-h') { process.stdout.write(KV_HELP); return 0; }
+  if (group !== 'key') throw new UsageError(`Unknown kv command "${group}". Use: islet kv key put|get|list|delete`);
+  const { values, positionals } = parse(rest, OPTIONS);
+  if (values.help === true || command === undefined) { process.stdout.write(KV_HELP); return 0; }
+  if (values.local !== true) {
+    throw new UsageError('Add --local to use local state (the state islet dev uses). Remote namespaces come with islet serve.');
+  }
+  const { store, namespaceId, binding } = openNamespace(values);
+  try {
+    switch (command) {
+      case 'put': {
+        const key = positionals[0];
+        if (key === undefined) throw new UsageError('Usage: islet kv key put <key> [value] --binding NAME --local');
+        let value: Uint8Array;
+        if (values.path !== undefined) value = readFileSync(values.path);
+        else if (positionals[1] !== undefined) value = Buffer.from(positionals[1], 'utf8');
+        else throw new UsageError('Give the value as an argument or with --path FILE.');
+        await binding.put(key, value, {
+          ...(values.ttl !== undefined ? { expirationTtl: Number(values.ttl) } : {}),
+          ...(values.expiration !== undefined ? { expiration: Number(values.expiration) } : {}),
+          ...(values.metadata !== undefined ? { metadata: checkJson(values.metadata) } : {}),
+        });
+        process.stderr.write(`Writing the value to key "${key}" in namespace ${namespaceId}.\n`);
+        return 0;
+      }
+      case 'get': {
+        const key = positionals[0];
+        if (key === undefined) throw new UsageError('Usage: islet kv key get <key> --binding NAME --local');
+        const entry = await binding.get(key, undefined);
+        if (entry === null) { process.stdout.write('Value not found\n'); return 1; }
+        process.stdout.write(entry.value);
+        return 0;
+      }
+      case 'list': {
+        const keys: unknown[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await binding.list({ prefix: values.prefix, ...(cursor !== undefined ? { cursor } : {}) });
+          keys.push(...page.keys);
+          cursor = page.list_complete ? undefined : page.cursor;
+        } while (cursor !== undefined);
+        process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
+        return 0;
+      }
+      case 'delete': {
+        const key = positionals[0];
+        if (key === undefined) throw new UsageError('Usage: islet kv key delete <key> --binding NAME --local');
+        await binding.delete(key);
+        process.stderr.write(`Deleted key "${key}" from namespace ${namespaceId}.\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown kv key command "${command}". Use put, get, list or delete.`);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+function checkJson(text: string): string {
+  try { JSON.parse(text); } catch { throw new UsageError(`--metadata must be JSON, got ${text}`); }
+  return text;
+}

@@ -1,0 +1,85 @@
+// The host's public face: what the CLI, the tests and the benchmarks build on. It wires the isolate
+// pool, storage, bindings and outbound transport together for a set of workers in one process.
+import { mkdirSync } from 'node:fs';
+import { KvBinding } from './bindings/kv/kv-binding.js';
+import { IsolatePool } from './isolates/isolate-pool.js';
+import { ResidentWorker, type WorkerSpec } from './isolates/resident-worker.js';
+import { TextLogSink, type LogSink } from './observability/log-sink.js';
+import { Outbound } from './outbound/outbound-fetch.js';
+import { SqliteKvStore } from './storage/kv/sqlite-kv-store.js';
+import { bundleWorker } from './workers/bundle-worker.js';
+import { DEFAULT_LIMITS, type KvNamespaceConfig, type WorkerConfig, type WorkerLimits } from './workers/worker-config.js';
+
+export interface IsletOptions {
+  /** Where SQLite files live (`.islet/` in development). */
+  dataDir: string;
+  log?: LogSink;
+  /** hostname -> origin: where tenant subrequests to that host go instead. */
+  outboundRoutes?: ReadonlyMap<string, string>;
+  /** Booted isolates kept ready for cold starts. */
+  spareIsolates?: number;
+}
+
+/** A worker given directly as code, for tests, benchmarks and embedding. */
+export interface WorkerSource {
+  name: string;
+  code: string;
+  filename?: string;
+  vars?: Record<string, unknown>;
+  kvNamespaces?: KvNamespaceConfig[];
+  limits?: Partial<WorkerLimits>;
+}
+
+export class Islet {
+  readonly pool: IsolatePool;
+  readonly log: LogSink;
+  readonly kvStore: SqliteKvStore;
+  readonly #outbound: Outbound;
+
+  constructor(options: IsletOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.log = options.log ?? new TextLogSink();
+    this.kvStore = new SqliteKvStore(options.dataDir);
+    this.#outbound = new Outbound({ routes: options.outboundRoutes ?? new Map() });
+    this.pool = new IsolatePool({ spares: options.spareIsolates ?? 2, memoryMb: DEFAULT_LIMITS.memoryMb });
+  }
+
+  /** A worker from code already bundled into one ES module. */
+  createWorker(source: WorkerSource): ResidentWorker {
+    const namespaces = source.kvNamespaces ?? [];
+    const spec: WorkerSpec = {
+      name: source.name,
+      code: source.code,
+      filename: source.filename ?? `${source.name}.js`,
+      vars: source.vars ?? {},
+      kvBindingNames: namespaces.map((ns) => ns.binding),
+      limits: { ...DEFAULT_LIMITS, ...source.limits },
+    };
+    const kv = namespaces.map((ns) => new KvBinding(this.kvStore, ns.id));
+    return new ResidentWorker(spec, this.pool, { log: this.log, kv, outbound: this.#outbound });
+  }
+
+  /** A worker from a Workers project: bundles its entry with esbuild, then loads it. */
+  async loadProject(config: WorkerConfig): Promise<{ worker: ResidentWorker; inputs: string[]; warnings: string[] }> {
+    const bundle = await bundleWorker(config);
+    const worker = this.createWorker({
+      name: config.name,
+      code: bundle.code,
+      filename: config.main,
+      vars: config.vars,
+      kvNamespaces: config.kvNamespaces,
+      limits: config.limits,
+    });
+    return { worker, inputs: bundle.inputs, warnings: bundle.warnings };
+  }
+
+  /** A KV namespace as the CLI sees it: the same store and checks a worker's binding uses. */
+  kvNamespace(namespaceId: string): KvBinding {
+    return new KvBinding(this.kvStore, namespaceId);
+  }
+
+  close(): void {
+    this.pool.close();
+    this.kvStore.close();
+  }
+}
