@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 interface ProbeOutput {
   spares: number | 'default';
   workers: number;
-  host: { coldMs: number[]; firstMs: number[]; bootMs: number[] };
+  host: { coldMs: number[]; firstMs: number[]; warmMs: number[]; bootMs: number[] };
   http: { coldMs: number[]; firstMs: number[]; warmMs: number[] };
 }
 
@@ -23,6 +23,8 @@ export interface ColdStartResult {
   coldStart: Summary;
   /** In-host: from worker.fetch() on a cold worker to its response. */
   firstResponse: Summary;
+  /** In-host: the same worker's second request, so firstResponse minus this is the first dispatch's extra. */
+  warmResponse: Summary;
   /** Over HTTP from a keep-alive client: a cold worker's first request, end to end. */
   httpFirst: Summary;
   /** The same worker's second request, for the HTTP floor under httpFirst. */
@@ -40,6 +42,7 @@ export async function measureColdStart(spares: number | 'default', perMode: numb
     workers: out.workers,
     coldStart: summarize([...out.host.coldMs, ...out.http.coldMs]),
     firstResponse: summarize(out.host.firstMs),
+    warmResponse: summarize(out.host.warmMs),
     httpFirst: summarize(out.http.firstMs),
     httpWarm: summarize(out.http.warmMs),
     isolateBoot: summarize(out.host.bootMs),

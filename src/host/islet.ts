@@ -8,6 +8,7 @@ import { TextLogSink, type LogSink } from './observability/log-sink.js';
 import { Outbound } from './outbound/outbound-fetch.js';
 import { SqliteKvStore } from './storage/kv/sqlite-kv-store.js';
 import { bundleWorker } from './workers/bundle-worker.js';
+import { StackMapper } from './workers/stack-mapper.js';
 import { DEFAULT_LIMITS, type KvNamespaceConfig, type WorkerConfig, type WorkerLimits } from './workers/worker-config.js';
 
 export interface IsletOptions {
@@ -28,6 +29,16 @@ export interface WorkerSource {
   vars?: Record<string, unknown>;
   kvNamespaces?: KvNamespaceConfig[];
   limits?: Partial<WorkerLimits>;
+  /** Maps stack positions in `code` back to the tenant's files, in logs and load errors. */
+  mapStack?: (text: string) => string;
+}
+
+/** A loaded project: its worker, the files it was built from, and how to read its stack traces. */
+export interface LoadedProject {
+  worker: ResidentWorker;
+  inputs: string[];
+  warnings: string[];
+  mapStack: (text: string) => string;
 }
 
 export class Islet {
@@ -56,13 +67,21 @@ export class Islet {
       limits: { ...DEFAULT_LIMITS, ...source.limits },
     };
     const kv = namespaces.map((ns) => new KvBinding(this.kvStore, ns.id));
-    return new ResidentWorker(spec, this.pool, { log: this.log, kv, outbound: this.#outbound });
+    const mapStack = source.mapStack;
+    const log: LogSink = mapStack === undefined ? this.log : {
+      console: (worker, traceId, level, message) => this.log.console(worker, traceId, level, mapStack(message)),
+      workerError: (worker, traceId, message) => this.log.workerError(worker, traceId, mapStack(message)),
+    };
+    return new ResidentWorker(spec, this.pool, { log, kv, outbound: this.#outbound });
   }
 
   /** A worker from a Workers project: bundles its entry with esbuild, then loads it. */
-  async loadProject(config: WorkerConfig): Promise<{ worker: ResidentWorker; inputs: string[]; warnings: string[] }> {
+  async loadProject(config: WorkerConfig): Promise<LoadedProject> {
     const bundle = await bundleWorker(config);
+    const mapper = bundle.sourceMap === null ? null : new StackMapper(config.main, bundle.sourceMap, config.rootDir);
+    const mapStack = (text: string) => (mapper === null ? text : mapper.map(text));
     const worker = this.createWorker({
+      mapStack,
       name: config.name,
       code: bundle.code,
       filename: config.main,
@@ -70,7 +89,7 @@ export class Islet {
       kvNamespaces: config.kvNamespaces,
       limits: config.limits,
     });
-    return { worker, inputs: bundle.inputs, warnings: bundle.warnings };
+    return { worker, inputs: bundle.inputs, warnings: bundle.warnings, mapStack };
   }
 
   /** A KV namespace as the CLI sees it: the same store and checks a worker's binding uses. */

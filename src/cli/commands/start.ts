@@ -7,6 +7,7 @@ import { Islet } from '../../host/islet.js';
 import type { ResidentWorker } from '../../host/isolates/resident-worker.js';
 import { PrefixRouter } from '../../host/router/prefix-router.js';
 import { createHttpFront, listen } from '../../host/server/http-front.js';
+import { warmMapped } from '../../host/workers/dev-worker.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
 import { parse, parsePort } from '../args.js';
 import { describeError } from '../errors.js';
@@ -56,8 +57,9 @@ export async function start(argv: string[]): Promise<number> {
     const dir = join(examplesDir, entry.name);
     try {
       const config = readWorkerConfig({ cwd: dir });
-      const { worker } = await islet.loadProject(config);
-      worker.warm();
+      const loaded = await islet.loadProject(config);
+      warmMapped(loaded);
+      const { worker } = loaded;
       await seedExample(islet, dir, config);
       const metaPath = join(dir, 'example.json');
       const meta = existsSync(metaPath) ? JSON.parse(readFileSync(metaPath, 'utf8')) as ExampleMeta : {};

@@ -8,6 +8,8 @@ export interface BundleResult {
   /** Absolute paths of every file that went into the bundle, for file watching. */
   inputs: string[];
   warnings: string[];
+  /** Source map of `code` (without sources' contents), so stack traces can name the tenant's own files. */
+  sourceMap: string | null;
 }
 
 export class BundleError extends Error {
@@ -41,6 +43,10 @@ function buildOptions(rootDir: string): esbuild.BuildOptions {
     external: ['cloudflare:*'],
     write: false,
     metafile: true,
+    // Never written: it names the output so esbuild emits the source map beside it in memory.
+    outfile: path.join(rootDir, 'worker.bundle.js'),
+    sourcemap: 'external',
+    sourcesContent: false,
     logLevel: 'silent',
     plugins: [rejectNodeBuiltins],
   };
@@ -98,7 +104,8 @@ async function run(rootDir: string, options: esbuild.BuildOptions): Promise<Bund
     if (!isBuildFailure(error)) throw error;
     throw new BundleError(await esbuild.formatMessages(error.errors, { kind: 'error', color: false }));
   }
-  const output = result.outputFiles[0];
+  const output = result.outputFiles.find((file) => file.path.endsWith('.js'));
+  const map = result.outputFiles.find((file) => file.path.endsWith('.map'));
   if (output === undefined) throw new BundleError(['esbuild produced no output']);
   return {
     code: output.text,
@@ -107,6 +114,7 @@ async function run(rootDir: string, options: esbuild.BuildOptions): Promise<Bund
       .filter((input) => !/^[^/\\]*:/.test(input) && input !== '<stdin>')
       .map((input) => path.resolve(rootDir, input)),
     warnings: await esbuild.formatMessages(result.warnings, { kind: 'warning', color: false }),
+    sourceMap: map?.text ?? null,
   };
 }
 

@@ -1,6 +1,6 @@
 // The worker `islet dev` serves: rebuilt and swapped in when its files change. A build or load that
 // fails is reported and the previous version keeps serving, so a typo never takes the server down.
-import type { Islet } from '../islet.js';
+import type { Islet, LoadedProject } from '../islet.js';
 import type { ResidentWorker } from '../isolates/resident-worker.js';
 import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
 import { FileWatcher } from './file-watcher.js';
@@ -50,7 +50,7 @@ export class DevWorker {
     const config = this.#loadConfig();
     if (config.warnings !== undefined && config.warnings.length > 0) this.#events.onWarnings?.(config.warnings);
     const own = [config.main, ...(config.configPath === null ? [] : [config.configPath])];
-    let loaded: Awaited<ReturnType<Islet['loadProject']>>;
+    let loaded: LoadedProject;
     try {
       loaded = await this.#islet.loadProject(config);
     } catch (err) {
@@ -62,7 +62,7 @@ export class DevWorker {
     this.#watcher.watch([...loaded.inputs, ...own]);
     if (loaded.warnings.length > 0) this.#events.onWarnings?.(loaded.warnings);
     // Evaluate the module before it takes traffic: a module that throws never replaces a working one.
-    loaded.worker.warm();
+    warmMapped(loaded);
     const previous = this.#current;
     this.#current = loaded.worker;
     this.#config = config;
@@ -81,6 +81,16 @@ export class DevWorker {
     this.#watcher.close();
     this.#current?.dispose();
     this.#current = null;
+  }
+}
+
+/** Loads the module now; a load error names the tenant's files, not the bundle's lines. */
+export function warmMapped(loaded: LoadedProject): void {
+  try {
+    loaded.worker.warm();
+  } catch (err) {
+    if (err instanceof Error) err.message = loaded.mapStack(err.message);
+    throw err;
   }
 }
 

@@ -38,6 +38,8 @@ export const MathMin = Math.min;
 export const NumberIsFinite = Number.isFinite;
 export const NumberIsInteger = Number.isInteger;
 export const PromiseCtor = Promise;
+// The unbound originals, for code that captures them itself while it evaluates.
+export const PromiseOriginals = { then: Promise.prototype.then, resolve: Promise.resolve, reject: Promise.reject } as const;
 export const PromiseResolve = Promise.resolve.bind(Promise) as <T>(v: T) => Promise<Awaited<T>>;
 export const PromiseReject = Promise.reject.bind(Promise) as (e: unknown) => Promise<never>;
 export const PromisePrototypeThen = uncurry(Promise.prototype.then) as <T, R1 = T, R2 = never>(

@@ -1,12 +1,48 @@
 // Streams come from web-streams-polyfill, the reference-derived implementation, evaluated on first
 // use only: most requests never touch a stream, and an isolate should not pay for one it never uses.
 import type * as Ponyfill from 'web-streams-polyfill';
+import {
+  ArrayPrototypePush, ObjectDefineProperty, PromiseCtor, PromiseOriginals, RangeErrorCtor,
+  TypeErrorCtor, Uint8ArrayCtor, globalThisRef,
+} from '../../bootstrap/primordials.js';
 
 type StreamsModule = typeof Ponyfill;
 let streams: StreamsModule | null = null;
 
+/**
+ * The polyfill captures Promise, Promise.prototype.then, Promise.resolve and Promise.reject while it
+ * evaluates, and that may happen after tenant code replaced them; it sees the originals instead.
+ */
+function withOriginalPromise<T>(load: () => T): T {
+  const global = globalThisRef as unknown as Record<string, unknown>;
+  const proto = PromiseCtor.prototype as unknown as Record<string, unknown>;
+  const statics = PromiseCtor as unknown as Record<string, unknown>;
+  const saved = [
+    Reflect.getOwnPropertyDescriptor(global, 'Promise'), Reflect.getOwnPropertyDescriptor(proto, 'then'),
+    Reflect.getOwnPropertyDescriptor(statics, 'resolve'), Reflect.getOwnPropertyDescriptor(statics, 'reject'),
+  ] as const;
+  const put = (target: object, key: string, value: unknown) =>
+    ObjectDefineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+  try {
+    put(global, 'Promise', PromiseCtor);
+    put(proto, 'then', PromiseOriginals.then);
+    put(statics, 'resolve', PromiseOriginals.resolve);
+    put(statics, 'reject', PromiseOriginals.reject);
+    return load();
+  } finally {
+    const restore = (target: object, key: string, desc: PropertyDescriptor | undefined) => {
+      if (desc === undefined) Reflect.deleteProperty(target, key);
+      else ObjectDefineProperty(target, key, desc);
+    };
+    restore(global, 'Promise', saved[0]);
+    restore(proto, 'then', saved[1]);
+    restore(statics, 'resolve', saved[2]);
+    restore(statics, 'reject', saved[3]);
+  }
+}
+
 export function loadStreams(): StreamsModule {
-  if (streams === null) streams = require('web-streams-polyfill') as StreamsModule;
+  if (streams === null) streams = withOriginalPromise(() => require('web-streams-polyfill') as StreamsModule);
   return streams;
 }
 
@@ -14,6 +50,11 @@ export type AnyReadableStream = InstanceType<StreamsModule['ReadableStream']>;
 
 export function isReadableStream(value: unknown): value is AnyReadableStream {
   return streams !== null && value instanceof streams.ReadableStream;
+}
+
+/** The spec's "disturbed": a read or a cancel has happened. The polyfill keeps it as _disturbed. */
+export function isStreamDisturbed(stream: AnyReadableStream): boolean {
+  return (stream as unknown as { _disturbed?: boolean })._disturbed === true;
 }
 
 /** A stream that yields these bytes as one chunk. */
@@ -28,6 +69,13 @@ export function streamOfBytes(bytes: Uint8Array): AnyReadableStream {
   }) as AnyReadableStream;
 }
 
+/** The body stream of a body already read through text() and friends: locked, disturbed, done. */
+export function usedStream(): AnyReadableStream {
+  const stream = streamOfBytes(new Uint8ArrayCtor(0));
+  void stream.getReader().read();
+  return stream;
+}
+
 /** Reads a stream of byte chunks to the end; stops with a RangeError past `limit` bytes. */
 export async function readAllBytes(stream: AnyReadableStream, limit = Infinity): Promise<Uint8Array> {
   const reader = stream.getReader();
@@ -37,21 +85,23 @@ export async function readAllBytes(stream: AnyReadableStream, limit = Infinity):
     const { done, value } = await reader.read();
     if (done) break;
     let chunk: Uint8Array;
-    if (value instanceof Uint8Array) chunk = value;
-    else if (value instanceof ArrayBuffer) chunk = new Uint8Array(value);
-    else if (ArrayBuffer.isView(value)) chunk = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-    else if (typeof value === 'string') throw new TypeError('This ReadableStream did not return bytes.');
-    else throw new TypeError('This ReadableStream did not return bytes.');
+    if (value instanceof Uint8ArrayCtor) chunk = value;
+    else if (value instanceof ArrayBuffer) chunk = new Uint8ArrayCtor(value);
+    else if (ArrayBuffer.isView(value)) chunk = new Uint8ArrayCtor(value.buffer, value.byteOffset, value.byteLength);
+    else {
+      await reader.cancel();
+      throw new TypeErrorCtor('This ReadableStream did not return bytes.');
+    }
     total += chunk.byteLength;
     if (total > limit) {
       await reader.cancel();
-      throw new RangeError(`Stream exceeded the limit of ${limit} bytes.`);
+      throw new RangeErrorCtor(`Stream exceeded the limit of ${limit} bytes.`);
     }
-    chunks.push(chunk);
+    ArrayPrototypePush(chunks, chunk);
   }
   if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
+  const out = new Uint8ArrayCtor(total);
   let offset = 0;
-  for (const c of chunks) { out.set(c, offset); offset += c.byteLength; }
+  for (let i = 0; i < chunks.length; i++) { out.set(chunks[i]!, offset); offset += chunks[i]!.byteLength; }
   return out;
 }
