@@ -68,4 +68,7 @@ export const SymbolToStringTag = Symbol.toStringTag;
 export const DateNow = Date.now;
 export const ReflectApply = Reflect.apply;
 export const ReflectOwnKeys = Reflect.ownKeys;
+export const ReflectDefineProperty = Reflect.defineProperty;
+export const ReflectDeleteProperty = Reflect.deleteProperty;
+export const ReflectGetOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
 export const globalThisRef = globalThis;

@@ -73,9 +73,16 @@ export class SandboxIsolate {
       module.instantiateSync(this.context, (specifier) => {
         throw new Error(`Cannot resolve import "${specifier}": a worker must be bundled into one module.`);
       });
-      module.evaluateSync({ timeout: timeoutMs });
+      module.evaluateSync({ timeout: Math.max(1, Math.ceil(timeoutMs)) });
     } catch (err) {
-      throw new ModuleLoadError(describe(err));
+      const message = describe(err);
+      if (this.isolate.isDisposed || /memory limit/i.test(message)) {
+        throw new ModuleLoadError(`Evaluating the module exceeded the memory limit of ${this.memoryMb} MB.`);
+      }
+      if (/^Error: Script execution timed out\./.test(message)) {
+        throw new ModuleLoadError(`Evaluating the module exceeded the startup CPU time limit of ${Math.ceil(timeoutMs)} ms.`);
+      }
+      throw new ModuleLoadError(`Uncaught ${message}`);
     }
     this.#module = module;
   }
@@ -126,9 +133,20 @@ export class SandboxIsolate {
 }
 
 /** The tenant-side part of an error: isolated-vm appends host frames after a boundary marker. */
+/**
+ * An isolate error as the tenant may see it: its own frames only. isolated-vm appends the host's
+ * frames below a boundary marker; an error raised by host code (an import resolver) has no tenant
+ * frames at all, so only its name and message are kept.
+ */
 function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const stack = err.stack !== undefined && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}`;
-  const boundary = stack.indexOf('\n    at (<isolated-vm boundary>)');
-  return boundary === -1 ? stack : stack.slice(0, boundary);
+  if (!(err instanceof Error)) return typeof err === 'string' ? err : `${typeof err} thrown`;
+  const head = `${err.name}: ${err.message}`;
+  const stack = typeof err.stack === 'string' ? err.stack : '';
+  const boundary = stack.indexOf(ISOLATE_BOUNDARY);
+  if (boundary === -1) return head;
+  const lines = stack.slice(0, boundary).split('\n');
+  lines.pop();
+  return lines.length > 0 && lines[0]!.length > 0 ? lines.join('\n') : head;
 }
+
+const ISOLATE_BOUNDARY = '(<isolated-vm boundary>)';

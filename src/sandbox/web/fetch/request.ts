@@ -48,16 +48,18 @@ export class Request extends BodyHolder {
     this.#redirect = redirect;
     this.#cf = init?.cf ?? (from !== null ? from.#cf : undefined);
 
+    // A body given in init wins; otherwise the input request's body carries over, even with body: null.
     const hasInitBody = init?.body !== undefined && init.body !== null;
-    if (hasInitBody && (this.#method === 'GET' || this.#method === 'HEAD')) {
+    const inherits = !hasInitBody && from !== null && from.hasBody();
+    if ((hasInitBody || inherits) && (this.#method === 'GET' || this.#method === 'HEAD')) {
       throw new TypeError('Request with a GET or HEAD method cannot have a body.');
     }
     if (hasInitBody) {
       const { source, contentType } = extractBody(init.body);
       if (contentType !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', contentType);
       this.initBody(source);
-    } else if (from !== null && init?.body === undefined) {
-      // A request built from another takes its body; the original is left used.
+    } else if (inherits) {
+      // The original is left used, as if its body had been piped into this one.
       this.initBody(from.cloneSource());
       from.markBodyUsed();
     } else {
@@ -94,7 +96,7 @@ export class Request extends BodyHolder {
     const copy = Request.#bare();
     copy.#method = this.#method;
     copy.#url = this.#url;
-    copy.#headers = new Headers(this.#headers);
+    copy.#headers = Headers.cloneOf(this.#headers);
     copy.#redirect = this.#redirect;
     copy.#cf = this.#cf;
     copy.initBody(this.cloneSource());

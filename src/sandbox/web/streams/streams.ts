@@ -2,7 +2,8 @@
 // use only: most requests never touch a stream, and an isolate should not pay for one it never uses.
 import type * as Ponyfill from 'web-streams-polyfill';
 import {
-  ArrayPrototypePush, ObjectDefineProperty, PromiseCtor, PromiseOriginals, RangeErrorCtor,
+  ArrayPrototypePush, PromiseCtor, PromiseOriginals, RangeErrorCtor, ReflectDefineProperty, ReflectDeleteProperty,
+  ReflectGetOwnPropertyDescriptor,
   TypeErrorCtor, Uint8ArrayCtor, globalThisRef,
 } from '../../bootstrap/primordials.js';
 
@@ -18,11 +19,12 @@ function withOriginalPromise<T>(load: () => T): T {
   const proto = PromiseCtor.prototype as unknown as Record<string, unknown>;
   const statics = PromiseCtor as unknown as Record<string, unknown>;
   const saved = [
-    Reflect.getOwnPropertyDescriptor(global, 'Promise'), Reflect.getOwnPropertyDescriptor(proto, 'then'),
-    Reflect.getOwnPropertyDescriptor(statics, 'resolve'), Reflect.getOwnPropertyDescriptor(statics, 'reject'),
+    ReflectGetOwnPropertyDescriptor(global, 'Promise'), ReflectGetOwnPropertyDescriptor(proto, 'then'),
+    ReflectGetOwnPropertyDescriptor(statics, 'resolve'), ReflectGetOwnPropertyDescriptor(statics, 'reject'),
   ] as const;
+  // A tenant that froze what it replaced keeps its version; nothing here may throw.
   const put = (target: object, key: string, value: unknown) =>
-    ObjectDefineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+    ReflectDefineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
   try {
     put(global, 'Promise', PromiseCtor);
     put(proto, 'then', PromiseOriginals.then);
@@ -31,8 +33,8 @@ function withOriginalPromise<T>(load: () => T): T {
     return load();
   } finally {
     const restore = (target: object, key: string, desc: PropertyDescriptor | undefined) => {
-      if (desc === undefined) Reflect.deleteProperty(target, key);
-      else ObjectDefineProperty(target, key, desc);
+      if (desc === undefined) ReflectDeleteProperty(target, key);
+      else ReflectDefineProperty(target, key, desc);
     };
     restore(global, 'Promise', saved[0]);
     restore(proto, 'then', saved[1]);

@@ -1,0 +1,101 @@
+// `npm run bench`: throughput against node:http and workerd, cold starts, memory per isolate and a
+// CPU profile, in one bounded run; prints the summary and writes bench/results/latest.json.
+//   --rounds N --duration S --warmup S --connections N --cold N --isolates N
+//   --skip throughput,cold,memory,profile,workerd     --quick (a fast smoke run)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { measureColdStart, type ColdStartResult } from './cold-start.js';
+import { pickGenerator } from './load.js';
+import { measureMemory } from './memory.js';
+import { profileIslet } from './profile.js';
+import { judge, render, type BenchResults, type Check } from './report.js';
+import { workerdAvailable } from './servers/workerd.js';
+import { measureThroughput } from './throughput.js';
+import type { TargetName } from './targets.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
+    connections: { type: 'string' }, cold: { type: 'string' }, isolates: { type: 'string' },
+    skip: { type: 'string', default: '' }, quick: { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick;
+const num = (given: string | undefined, normal: number, fast: number) => (given !== undefined ? Number(given) : quick ? fast : normal);
+const rounds = num(values.rounds, 3, 1);
+const durationS = num(values.duration, 10, 3);
+const warmupS = num(values.warmup, 2, 1);
+const connections = num(values.connections, 50, 50);
+const coldPerMode = num(values.cold, 200, 25);
+const isolates = num(values.isolates, 500, 100);
+const skip = new Set(values.skip.split(',').filter(Boolean));
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const load1 = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const notes: string[] = [];
+const generator = pickGenerator();
+// One wrk thread leaves the other core to the server; two would compete with it for the same CPUs.
+const loadOptions = { connections, durationS, threads: 1 };
+const workerd = skip.has('workerd') ? { missing: 'skipped' } : workerdAvailable();
+if ('missing' in workerd) notes.push(`workerd not compared: ${workerd.missing}`);
+
+let commit = 'unknown';
+try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim(); } catch { /* not a checkout */ }
+const meta: Record<string, unknown> = {
+  date: new Date().toISOString(), commit, node: process.version, cpus: availableParallelism(), loadAvgStart: load1(),
+  generator, load: `${generator} ${generator === 'wrk' ? '-t1 ' : ''}-c${connections}, ${durationS} s after ${warmupS} s warm-up`,
+  rounds, workerd: 'version' in workerd ? workerd.version : null,
+};
+const started = performance.now();
+
+let throughput: BenchResults['throughput'] = null;
+if (!skip.has('throughput')) {
+  const targets: TargetName[] = ['node', 'islet', ...('version' in workerd ? ['workerd' as const] : [])];
+  log(`throughput: ${targets.join(', ')} x ${rounds} rounds with ${generator}`);
+  throughput = await measureThroughput({ ...loadOptions, generator, rounds, warmupS, targets, log });
+}
+
+const coldStart: ColdStartResult[] = [];
+if (!skip.has('cold')) {
+  for (const spares of ['default', 0] as const) {
+    log(`cold start: ${coldPerMode * 2} distinct workers, spares ${spares}`);
+    coldStart.push(await measureColdStart(spares, coldPerMode));
+  }
+}
+
+let memory: BenchResults['memory'] = null;
+if (!skip.has('memory')) {
+  log(`memory: ${isolates} resident isolates`);
+  memory = await measureMemory(isolates);
+}
+
+let profile: BenchResults['profile'] = null;
+if (!skip.has('profile')) {
+  log('profile: Islet under load with --cpu-prof');
+  profile = await profileIslet(generator, { ...loadOptions, durationS: Math.min(durationS, 8) });
+}
+
+meta.loadAvgEnd = load1();
+meta.seconds = Math.round((performance.now() - started) / 1000);
+
+const islet = throughput?.islet?.rps;
+const ratio = (other: number | undefined) => (islet !== undefined && other !== undefined ? islet / other : null);
+const ratios = { isletOverNode: ratio(throughput?.node?.rps), isletOverWorkerd: ratio(throughput?.workerd?.rps) };
+
+const checks: Check[] = [];
+if (ratios.isletOverNode !== null) checks.push({ what: 'throughput islet / node:http', value: ratios.isletOverNode, unit: 'x', floor: 0.5, goal: 1, higher: true });
+if (ratios.isletOverWorkerd !== null) checks.push({ what: 'throughput islet / workerd', value: ratios.isletOverWorkerd, unit: 'x', floor: null, goal: 2, higher: true });
+for (const c of coldStart) {
+  checks.push({ what: `cold start p50, first response in-host (spares ${c.spares})`, value: c.firstResponse.p50, unit: 'ms', floor: 10, goal: 3, higher: false });
+}
+if (memory !== null) checks.push({ what: 'RSS per idle isolate', value: memory.rssPerIsolateMb, unit: 'MB', floor: 4, goal: 2, higher: false });
+
+const results: BenchResults = { meta, throughput, ratios, coldStart, memory, profile, checks: judge(checks), notes };
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+process.stdout.write('\n' + render(results) + `\n\n(${String(meta.seconds)} s; full results in bench/results/latest.json)\n`);
