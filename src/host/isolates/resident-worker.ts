@@ -21,6 +21,13 @@ export interface WorkerSpec {
 
 export interface ColdStart { ms: number }
 
+/**
+ * After a failed start, requests are answered from the remembered failure for this long instead of
+ * evaluating the module again: a module that spins or allocates at top level would otherwise cost a
+ * fresh isolate and a full startup budget of the host's thread on every request.
+ */
+const START_RETRY_MS = 5_000;
+
 export class ResidentWorker {
   readonly spec: WorkerSpec;
   readonly #pool: IsolatePool;
@@ -28,6 +35,7 @@ export class ResidentWorker {
   readonly #varsJson: string;
   readonly #moduleCache: { data: ivm.ExternalCopy<ArrayBuffer> | null } = { data: null };
   #instance: WorkerInstance | null = null;
+  #startFailure: { message: string; at: number } | null = null;
   /** Observers of cold starts (benchmarks, metrics). */
   onColdStart: (start: ColdStart) => void = () => {};
 
@@ -62,14 +70,25 @@ export class ResidentWorker {
   }
 
   fetch(request: IncomingRequest): Promise<OutgoingResponse> {
+    const failure = this.#startFailure;
+    if (failure !== null && this.#instance === null && performance.now() - failure.at < START_RETRY_MS) {
+      return Promise.resolve(this.#failedStart(request, failure.message));
+    }
     let instance: WorkerInstance;
     try {
       instance = this.warm();
     } catch (err) {
-      this.#services.log.workerError(this.spec.name, request.traceId, err instanceof Error ? err.message : String(err));
-      return Promise.resolve(platformResponse(500, 'Internal Server Error: the worker failed to start.\n'));
+      const message = `Worker failed to start: ${err instanceof Error ? err.message : String(err)}`;
+      this.#startFailure = { message, at: performance.now() };
+      return Promise.resolve(this.#failedStart(request, message));
     }
+    this.#startFailure = null;
     return instance.fetch(request);
+  }
+
+  #failedStart(request: IncomingRequest, message: string): OutgoingResponse {
+    this.#services.log.workerError(this.spec.name, request.traceId, message);
+    return platformResponse(500, 'Internal Server Error: the worker failed to start.\n');
   }
 
   /** Drops the isolate; in-flight requests in it are answered 503. */

@@ -132,14 +132,13 @@ export class SandboxIsolate {
   }
 }
 
-/** The tenant-side part of an error: isolated-vm appends host frames after a boundary marker. */
 /**
  * An isolate error as the tenant may see it: its own frames only. isolated-vm appends the host's
  * frames below a boundary marker; an error raised by host code (an import resolver) has no tenant
  * frames at all, so only its name and message are kept.
  */
 function describe(err: unknown): string {
-  if (!(err instanceof Error)) return typeof err === 'string' ? err : `${typeof err} thrown`;
+  if (!(err instanceof Error)) return String(err);
   const head = `${err.name}: ${err.message}`;
   const stack = typeof err.stack === 'string' ? err.stack : '';
   const boundary = stack.indexOf(ISOLATE_BOUNDARY);

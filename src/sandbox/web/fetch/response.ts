@@ -2,10 +2,20 @@
 import { BodyHolder, extractBody, type BodySource } from './body.js';
 import { Headers } from './headers.js';
 import { URL } from '../url/url.js';
+import { JSONStringify, MathFloor, NumberIsFinite, RangeErrorCtor, TypeErrorCtor } from '../../bootstrap/primordials.js';
 
-const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** WebIDL's unsigned short conversion: truncate, then wrap modulo 2^16. */
+function toUnsignedShort(value: unknown): number {
+  if (typeof value === 'number' && value >= 0 && value <= 0xffff && MathFloor(value) === value) return value;
+  const n = Number(value);
+  if (!NumberIsFinite(n) || n === 0) return 0;
+  const wrapped = (n < 0 ? -MathFloor(-n) : MathFloor(n)) % 0x10000;
+  return wrapped < 0 ? wrapped + 0x10000 : wrapped;
+}
 
 export interface ResponseInit { status?: number; statusText?: string; headers?: unknown; webSocket?: unknown; encodeBody?: string }
 
@@ -22,35 +32,36 @@ export class Response extends BodyHolder {
     if (init !== undefined && init !== null && typeof init !== 'object') {
       throw new TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
     }
-    const status = init?.status === undefined ? 200 : Number(init.status);
+    const status = init?.status === undefined ? 200 : toUnsignedShort(init.status);
     // Workers accepts 101 for WebSocket upgrades; otherwise the spec's 200..599.
-    if (!Number.isInteger(status) || ((status < 200 || status > 599) && status !== 101)) {
-      throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive.`);
+    if ((status < 200 || status > 599) && status !== 101) {
+      throw new RangeErrorCtor(`Responses may only be constructed with status codes in the range 200 to 599, inclusive.`);
     }
-    const statusText = init?.statusText === undefined ? '' : String(init.statusText);
-    if (!REASON.test(statusText)) throw new TypeError('Invalid statusText');
+    const statusText = init?.statusText === undefined ? '' : `${init.statusText}`;
+    if (statusText !== '' && !REASON.test(statusText)) throw new TypeErrorCtor('Invalid statusText');
     this.#status = status;
     this.#statusText = statusText;
     this.#headers = new Headers(init?.headers);
     const { source, contentType } = extractBody(body);
     if (source !== null && NULL_BODY_STATUS.has(status)) {
-      throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
+      throw new TypeErrorCtor(`Response with null body status (${status}) cannot have a body.`);
     }
     if (contentType !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', contentType);
     this.initBody(source);
   }
 
   static json(data: unknown, init: ResponseInit = {}): Response {
-    const text = JSON.stringify(data);
-    if (text === undefined) throw new TypeError('Value is not JSON serializable');
+    const text = JSONStringify(data);
+    if (text === undefined) throw new TypeErrorCtor('Value is not JSON serializable');
     const headers = new Headers(init?.headers);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     return new Response(text, { ...init, headers });
   }
-  static redirect(url: unknown, status = 302): Response {
+  static redirect(url: unknown, status: unknown = 302): Response {
     const parsed = new URL(String(url));
-    if (!REDIRECT_STATUS.has(status)) throw new RangeError(`Invalid status code ${status}`);
-    const response = new Response(null, { status, headers: { location: parsed.href } });
+    const code = toUnsignedShort(status);
+    if (!REDIRECT_STATUS.has(code)) throw new RangeError(`Invalid status code ${code}`);
+    const response = new Response(null, { status: code, headers: { location: parsed.href } });
     Headers.setGuard(response.#headers, 'immutable');
     return response;
   }
@@ -82,8 +93,10 @@ export class Response extends BodyHolder {
   get redirected(): boolean { return this.#redirected; }
   get webSocket(): null { return null; }
   clone(): Response {
-    const copy = new Response(null, { status: this.#status === 0 ? 200 : this.#status, statusText: this.#statusText, headers: this.#headers });
+    const copy = new Response(null);
     copy.#status = this.#status;
+    copy.#statusText = this.#statusText;
+    copy.#headers = Headers.cloneOf(this.#headers);
     copy.#type = this.#type;
     copy.#url = this.#url;
     copy.#redirected = this.#redirected;
