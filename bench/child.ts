@@ -14,7 +14,7 @@ function killAll(): void {
 }
 process.once('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { killAll(); process.exit(130); });
+  process.once(signal, () => { killAll(); process.exit(signal === 'SIGINT' ? 130 : 143); });
 }
 
 export interface Child {

@@ -76,8 +76,8 @@ if (!skip.has('memory')) {
 
 let profile: BenchResults['profile'] = null;
 if (!skip.has('profile')) {
-  log('profile: Islet under load with --cpu-prof');
-  profile = await profileIslet(generator, { ...loadOptions, durationS: Math.min(durationS, 8) });
+  log('profile: Islet under load, CPU profile of the load window');
+  profile = await profileIslet(generator, { ...loadOptions, warmupS, durationS: Math.min(durationS, 8) });
 }
 
 meta.loadAvgEnd = load1();

@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export type TargetName = 'node' | 'islet' | 'workerd';
 
-export interface Running { url: string; pid: number; stop(): Promise<void> }
+export interface Running { url: string; child: Child; stop(): Promise<void> }
 
 /** Node flags shared by every Node child: isolated-vm needs --no-node-snapshot, tsx loads the TypeScript. */
 export const NODE_FLAGS = ['--no-node-snapshot', '--import', 'tsx'];
@@ -29,10 +29,10 @@ async function ready(child: Child, port: number, cleanup: () => void): Promise<R
     await stop();
     throw err;
   }
-  return { url, pid: child.pid, stop };
+  return { url, child, stop };
 }
 
-export async function startTarget(name: TargetName, extraNodeFlags: string[] = []): Promise<Running> {
+export async function startTarget(name: TargetName, env: NodeJS.ProcessEnv = {}): Promise<Running> {
   const port = await freePort();
   if (name === 'workerd') {
     const { child, cleanup } = startWorkerd(port);
@@ -40,6 +40,6 @@ export async function startTarget(name: TargetName, extraNodeFlags: string[] = [
   }
   const script = join(here, 'servers', name === 'node' ? 'node-hello.ts' : 'islet-hello.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'islet-bench-'));
-  const child = startChild(process.execPath, [...NODE_FLAGS, ...extraNodeFlags, script], { PORT: String(port), DATA_DIR: dataDir });
+  const child = startChild(process.execPath, [...NODE_FLAGS, script], { ...env, PORT: String(port), DATA_DIR: dataDir });
   return ready(child, port, () => rmSync(dataDir, { recursive: true, force: true }));
 }

@@ -102,6 +102,32 @@ describe('Headers', () => {
     assert.deepEqual(r.seen, [['a', '1, 4', true, 't'], ['b', '2', true, 't'], ['c', '3', true, 't']]);
   });
 
+  test('iteration sees changes made while iterating, step by step (WPT headers-basic)', async () => {
+    const r = await inIsolate(`
+      const run = (change) => {
+        const h = new Headers([['foo', '1'], ['bar', '2'], ['baz', '3']]);
+        const keys = [];
+        for (const [name] of h) { keys.push(name); change(h, name); }
+        return keys;
+      };
+      const it = new Headers({ a: '1' }).entries();
+      return {
+        removedAhead: run((h) => h.delete('foo')),
+        removedBehind: run((h, name) => { if (name === 'baz') h.delete('bar'); }),
+        appended: run((h, name) => { if (name === 'baz') h.append('X-yZ', '4'); }),
+        prepended: run((h, name) => { if (name === 'baz') h.append('abc', '-1'); }),
+        iterator: [Object.prototype.toString.call(it), typeof it[Symbol.iterator], it[Symbol.iterator]() === it,
+          Object.getPrototypeOf(Object.getPrototypeOf(it)) === Object.getPrototypeOf(Object.getPrototypeOf([].values())),
+          JSON.stringify(it.next()), JSON.stringify(it.next())],
+      };
+    `);
+    assert.deepEqual(r.removedAhead, ['bar', 'baz']);
+    assert.deepEqual(r.removedBehind, ['bar', 'baz']);
+    assert.deepEqual(r.appended, ['bar', 'baz', 'foo', 'x-yz']);
+    assert.deepEqual(r.prepended, ['bar', 'baz', 'baz', 'foo']);
+    assert.deepEqual(r.iterator, ['[object Headers Iterator]', 'function', true, true, '{"value":["a","1"],"done":false}', '{"done":true}']);
+  });
+
   test('getSetCookie keeps each Set-Cookie apart; get combines them', async () => {
     const r = await inIsolate(`
       const h = new Headers();

@@ -10,6 +10,7 @@ import type { Outbound } from '../outbound/outbound-fetch.js';
 import type { WorkerLimits } from '../workers/worker-config.js';
 import type { CallOutcome, SandboxIsolate } from './bridge/sandbox-isolate.js';
 import { fail, ok, typeError } from './host-ops/reply.js';
+import { MAX_RESPONSE_BODY, oversizeBody, withoutRuntimeFrames } from './host-ops/tenant-output.js';
 import * as web from './host-ops/web-ops.js';
 import { RequestContext } from './request-context.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse, type PlatformFailure } from './request-types.js';
@@ -85,11 +86,26 @@ export class WorkerInstance {
       this.#current = previous;
     }
     if (ctx !== null) ctx.cpuMs += outcome.cpuMs;
+    if (outcome.ok && outcome.unhandledRejection !== undefined) {
+      this.#services.log.workerError(this.name, ctx?.traceId ?? null, `Uncaught (in promise) ${withoutRuntimeFrames(outcome.unhandledRejection)}`);
+    }
     if (!outcome.ok) {
       this.#fatal(ctx, outcome.reason === 'exception' ? 'exception' : outcome.reason === 'cpu-limit' ? 'cpu-limit' : 'memory-limit', outcome.message);
       return;
     }
+    if (ctx !== null && !ctx.ended && ctx.cpuMs > this.#limits.cpuMs) this.#overBudget(ctx);
     if (previous === null) this.#detectHung();
+  }
+
+  /**
+   * Many short calls (a flood of timers) can add up past the budget without any single one being
+   * interrupted. The isolate is intact, so only this request is stopped: its timers go and its
+   * late completions are dropped.
+   */
+  #overBudget(ctx: RequestContext): void {
+    this.#services.log.workerError(this.name, ctx.traceId, 'Worker exceeded its CPU time limit.');
+    this.#respond(ctx, platformResponse(503, 'Worker exceeded its CPU time limit.\n'));
+    this.#end(ctx);
   }
 
   /** A limit breach or a broken isolate: the isolate goes, and so do the requests running in it. */
@@ -222,6 +238,12 @@ export class WorkerInstance {
       this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
       return typeError('invalid response');
     }
+    const size = oversizeBody(body);
+    if (size !== null) {
+      this.#services.log.workerError(this.name, ctx.traceId, `The response body of ${size} bytes exceeds the limit of ${MAX_RESPONSE_BODY} bytes.`);
+      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+      return ok(null);
+    }
     this.#respond(ctx, { status, statusText, headers, body: body instanceof ArrayBuffer ? Buffer.from(body) : body });
     return ok(null);
   }
@@ -229,7 +251,7 @@ export class WorkerInstance {
   #onFail(args: unknown[]): HostReply {
     const [reqId, , message] = args;
     const ctx = this.#ctxOf(reqId);
-    this.#services.log.workerError(this.name, ctx?.traceId ?? null, `Uncaught ${typeof message === 'string' ? message : 'exception'}`);
+    this.#services.log.workerError(this.name, ctx?.traceId ?? null, `Uncaught ${typeof message === 'string' ? withoutRuntimeFrames(message) : 'exception'}`);
     if (ctx !== null) this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
     return ok(null);
   }

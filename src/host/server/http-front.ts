@@ -1,5 +1,5 @@
 // The front door: node:http in, plain request records to a worker, plain response records out.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEADER_SEPARATOR } from '../../shared/boundary.js';
@@ -26,7 +26,16 @@ export function traceIdOf(req: IncomingMessage): string {
   }
   const given = req.headers['x-trace-id'];
   if (typeof given === 'string' && TRACE_ID.test(given)) return given;
-  return randomUUID().replaceAll('-', '');
+  return newTraceId();
+}
+
+// A W3C trace-id (32 hex digits): 16 random per process, then a counter. Unique without paying for
+// a random UUID on every request.
+const TRACE_PREFIX = randomBytes(8).toString('hex');
+let traceCounter = 0;
+function newTraceId(): string {
+  traceCounter = (traceCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return TRACE_PREFIX + traceCounter.toString(16).padStart(16, '0');
 }
 
 function encodeRawHeaders(raw: string[]): string {

@@ -26,9 +26,19 @@ export function makeError(kind: unknown, message: unknown): Error {
   }
 }
 
+// The argument list is built by index: spreading would go through Array.prototype[Symbol.iterator],
+// which tenant code can replace.
+function argumentsFor(op: number, args: unknown[], extra?: number): unknown[] {
+  const list: unknown[] = [op];
+  if (extra !== undefined) list[1] = extra;
+  const offset = list.length;
+  for (let i = 0; i < args.length; i++) list[offset + i] = args[i];
+  return list;
+}
+
 /** Calls the host synchronously and unwraps its reply, throwing the reported error in-isolate. */
 export function hostCall(op: number, ...args: unknown[]): unknown {
-  const reply = ReflectApply(bridge, undefined, [op, ...args]) as HostReply;
+  const reply = ReflectApply(bridge, undefined, argumentsFor(op, args)) as HostReply;
   if (reply === undefined) throw new ErrorCtor('host returned no reply');
   if (reply[0] === 1) return reply[1];
   throw makeError(reply[1], reply[2]);
@@ -36,7 +46,7 @@ export function hostCall(op: number, ...args: unknown[]): unknown {
 
 /** Fire-and-forget call (console output, timers): no reply to unwrap. */
 export function hostNotify(op: number, ...args: unknown[]): void {
-  ReflectApply(bridge, undefined, [op, ...args]);
+  ReflectApply(bridge, undefined, argumentsFor(op, args));
 }
 
 interface Pending { resolve: (v: unknown) => void; reject: (e: unknown) => void }
@@ -51,7 +61,7 @@ export function hostAsync(op: number, ...args: unknown[]): Promise<unknown> {
   const opId = nextOpId++;
   let reply: HostReply;
   try {
-    reply = ReflectApply(bridge, undefined, [op, opId, ...args]) as HostReply;
+    reply = ReflectApply(bridge, undefined, argumentsFor(op, args, opId)) as HostReply;
   } catch (err) {
     return new PromiseCtor((_, reject) => reject(err));
   }

@@ -19,11 +19,26 @@ import { URL } from '../web/url/url.js';
 import { URLSearchParams } from '../web/url/url-search-params.js';
 import { ExecutionContext } from '../runtime/execution-context.js';
 import { KVNamespace } from '../bindings/kv/kv-namespace.js';
+import { PromisePrototypeThen, PromiseResolve, ReflectApply, TypeErrorCtor } from './primordials.js';
 
+// @see https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#microtask-queuing
+const resolved = PromiseResolve(undefined);
 function queueMicrotask(callback: unknown): void {
-  if (typeof callback !== 'function') throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
-  Promise.resolve().then(() => (callback as () => void)()).catch((err: unknown) => console.error('Uncaught', err));
+  if (typeof callback !== 'function') throw new TypeErrorCtor("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
+  PromisePrototypeThen(resolved, () => {
+    // An exception is reported, as for any callback, and does not stop later microtasks.
+    try { ReflectApply(callback, undefined, []); } catch (err) { console.error('Uncaught', err); }
+  });
 }
+
+// @see https://developers.cloudflare.com/workers/runtime-apis/web-standards/#navigator
+class Navigator {
+  get userAgent(): string { return 'Cloudflare-Workers'; }
+  get hardwareConcurrency(): number { return 1; }
+  get language(): string { return 'en'; }
+  get languages(): string[] { return ['en']; }
+}
+Object.defineProperty(Navigator.prototype, Symbol.toStringTag, { value: 'Navigator', configurable: true });
 
 const STREAM_GLOBALS = [
   'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamDefaultController',
@@ -37,7 +52,7 @@ export function installGlobals(global: Record<string, unknown>): void {
     Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder, Blob, DOMException,
     Crypto, crypto, Performance, performance, console, fetch, atob, btoa, structuredClone, queueMicrotask,
     setTimeout, setInterval, clearTimeout, clearInterval, ExecutionContext, KVNamespace,
-    navigator: Object.freeze({ userAgent: 'Cloudflare-Workers', language: 'en' }),
+    navigator: new Navigator(),
   };
   for (const name of Object.keys(values)) {
     Object.defineProperty(global, name, { value: values[name], writable: true, configurable: true, enumerable: false });

@@ -12,6 +12,7 @@ export const ObjectKeys = Object.keys;
 export const ObjectEntries = Object.entries;
 export const ObjectCreate = Object.create;
 export const ObjectGetPrototypeOf = Object.getPrototypeOf;
+export const ObjectSetPrototypeOf = Object.setPrototypeOf;
 export const ObjectPrototypeToString = uncurry(Object.prototype.toString);
 export const ArrayIsArray = Array.isArray;
 export const ArrayPrototypePush = uncurry(Array.prototype.push) as <T>(a: T[], ...items: T[]) => number;
@@ -53,6 +54,7 @@ export const MapPrototypeSet = uncurry(Map.prototype.set) as <K, V>(m: Map<K, V>
 export const MapPrototypeDelete = uncurry(Map.prototype.delete) as <K, V>(m: Map<K, V>, k: K) => boolean;
 export const MapPrototypeHas = uncurry(Map.prototype.has) as <K, V>(m: Map<K, V>, k: K) => boolean;
 export const MapPrototypeForEach = uncurry(Map.prototype.forEach) as <K, V>(m: Map<K, V>, f: (v: V, k: K) => void) => void;
+export const SetPrototypeHas = uncurry(Set.prototype.has) as <T>(s: Set<T>, v: T) => boolean;
 export const Uint8ArrayCtor = Uint8Array;
 export const ArrayBufferCtor = ArrayBuffer;
 export const ArrayBufferIsView = ArrayBuffer.isView;

@@ -2,6 +2,10 @@
 // through the bridge as soon as it is ready, before any waitUntil work finishes.
 import { ErrorKind, Op } from '../../shared/boundary.js';
 import { hostNotify } from '../bootstrap/host.js';
+import {
+  ErrorCtor, JSONParse, PromisePrototypeThen, PromiseResolve, RangeErrorCtor, ReflectApply, StringPrototypeSlice, TypeErrorCtor,
+  Uint8ArrayCtor,
+} from '../bootstrap/primordials.js';
 import { BodyHolder } from '../web/fetch/body.js';
 import { Headers } from '../web/fetch/headers.js';
 import { Request } from '../web/fetch/request.js';
@@ -10,61 +14,101 @@ import { ExecutionContext, type RequestState } from './execution-context.js';
 import { installedEnv, installedHandler } from './worker-module.js';
 
 // Buffered response bodies are capped so one response cannot fill the isolate's heap twice over.
+// The host enforces the same cap on what arrives.
 const MAX_RESPONSE_BODY = 128 * 1024 * 1024;
+// The host logs this text; a tenant's message of any length should not be copied out whole.
+const MAX_FAILURE_TEXT = 16 * 1024;
+
+/**
+ * What the log shows for a thrown value. Tenant objects can make `stack`, `message` or `toString`
+ * throw, so every step is guarded: reporting a failure must never become a failure of the runtime.
+ */
+function describeThrown(err: unknown): string {
+  let text: string;
+  try {
+    if (err instanceof ErrorCtor) {
+      const stack: unknown = err.stack;
+      text = typeof stack === 'string' && stack !== '' ? stack : `${String(err.name)}: ${String(err.message)}`;
+    } else {
+      text = String(err);
+    }
+  } catch {
+    text = 'a thrown value that could not be described';
+  }
+  return text.length > MAX_FAILURE_TEXT ? `${StringPrototypeSlice(text, 0, MAX_FAILURE_TEXT)}...` : text;
+}
 
 function fail(reqId: number, err: unknown): void {
-  const message = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : `Uncaught ${String(err)}`;
-  hostNotify(Op.Fail, reqId, ErrorKind.Error, message);
+  hostNotify(Op.Fail, reqId, ErrorKind.Error, describeThrown(err));
+}
+
+function failAndFinish(state: RequestState, err: unknown): void {
+  fail(state.reqId, err);
+  finish(state);
 }
 
 function deliver(state: RequestState, response: Response, body: string | ArrayBuffer | null): void {
-  hostNotify(Op.Respond, state.reqId, response.status, response.statusText, Headers.encode(response.headers), body);
+  try {
+    hostNotify(Op.Respond, state.reqId, response.status, response.statusText, Headers.encode(response.headers), body);
+  } catch (err) {
+    // The host answers 500 when nothing was delivered, and ignores this when something was.
+    fail(state.reqId, err);
+  }
   finish(state);
 }
 
 function send(state: RequestState, result: unknown): void {
-  if (!(result instanceof Response)) {
-    fail(state.reqId, new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
-    finish(state);
-    return;
+  try {
+    if (!(result instanceof Response)) {
+      failAndFinish(state, new TypeErrorCtor("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
+      return;
+    }
+    // Strings and bytes leave in this same turn; only a stream body needs reading first.
+    if (!BodyHolder.hasStreamBody(result)) {
+      const body = BodyHolder.takeForHost(result);
+      const size = body === null ? 0 : typeof body === 'string' ? body.length : body.byteLength;
+      if (size > MAX_RESPONSE_BODY) throw new RangeErrorCtor(`Response body exceeded the limit of ${MAX_RESPONSE_BODY} bytes.`);
+      deliver(state, result, body);
+      return;
+    }
+    PromisePrototypeThen(
+      BodyHolder.bodyForHost(result, MAX_RESPONSE_BODY),
+      (body) => deliver(state, result, body),
+      (err: unknown) => failAndFinish(state, err),
+    );
+  } catch (err) {
+    failAndFinish(state, err);
   }
-  // Strings and bytes leave in this same turn; only a stream body needs reading first.
-  if (!BodyHolder.hasStreamBody(result)) {
-    let body: string | ArrayBuffer | null;
-    try { body = BodyHolder.takeForHost(result); } catch (err) { fail(state.reqId, err); finish(state); return; }
-    deliver(state, result, body);
-    return;
-  }
-  BodyHolder.bodyForHost(result, MAX_RESPONSE_BODY).then(
-    (body) => deliver(state, result, body),
-    (err: unknown) => { fail(state.reqId, err); finish(state); },
-  );
 }
 
 function finish(state: RequestState): void {
+  if (state.responded) return;
   state.responded = true;
   if (state.waiting === 0) state.onIdle();
 }
 
-/** Host entry. */
+/** Host entry. Never throws: whatever the tenant does is reported as this request's failure. */
 export function dispatchFetch(reqId: number, method: string, url: string, headers: string, body: ArrayBuffer | null, cfJson: string | null): void {
   const handler = installedHandler();
   const state: RequestState = { reqId, responded: false, waiting: 0, onIdle: () => hostNotify(Op.RequestDone, reqId) };
   if (handler === null) {
-    fail(reqId, new Error('No worker is installed in this isolate.'));
+    fail(reqId, new ErrorCtor('No worker is installed in this isolate.'));
     return;
   }
-  const request = Request.incoming(method, url, Headers.fromRaw(headers, 'immutable'), body === null ? null : new Uint8Array(body), cfJson === null ? undefined : JSON.parse(cfJson));
-  const ctx = new ExecutionContext(state);
   let result: unknown;
   try {
-    result = handler.fetch.call(handler.self, request, installedEnv(), ctx);
+    const request = Request.incoming(method, url, Headers.fromRaw(headers, 'immutable'), body === null ? null : new Uint8ArrayCtor(body), cfJson === null ? undefined : JSONParse(cfJson));
+    const ctx = new ExecutionContext(state);
+    result = ReflectApply(handler.fetch, handler.self, [request, installedEnv(), ctx]);
   } catch (err) {
-    fail(reqId, err);
-    finish(state);
+    failAndFinish(state, err);
     return;
   }
-  if (result instanceof Response) send(state, result);
-  else Promise.resolve(result).then((r) => send(state, r), (err: unknown) => { fail(reqId, err); finish(state); });
+  try {
+    if (result instanceof Response) send(state, result);
+    else PromisePrototypeThen(PromiseResolve(result), (r) => send(state, r), (err: unknown) => failAndFinish(state, err));
+  } catch (err) {
+    // A promise whose own `constructor` getter throws fails Promise.resolve synchronously.
+    failAndFinish(state, err);
+  }
 }
-

@@ -1,4 +1,5 @@
 // @see https://developers.cloudflare.com/workers/runtime-apis/context/
+import { PromisePrototypeThen, PromiseResolve } from '../bootstrap/primordials.js';
 import { console } from '../web/console/console.js';
 
 export interface RequestState { reqId: number; responded: boolean; waiting: number; onIdle: () => void }
@@ -10,12 +11,13 @@ export class ExecutionContext {
   waitUntil(promise: unknown): void {
     const state = this.#state;
     state.waiting++;
-    Promise.resolve(promise).then(
-      () => {},
-      (err: unknown) => { console.error('Uncaught (in promise) from waitUntil():', err); },
-    ).finally(() => {
+    const settled = () => {
       state.waiting--;
       if (state.waiting === 0 && state.responded) state.onIdle();
+    };
+    PromisePrototypeThen(PromiseResolve(promise), settled, (err: unknown) => {
+      console.error('Uncaught (in promise) from waitUntil():', err);
+      settled();
     });
   }
   passThroughOnException(): void {

@@ -1,5 +1,6 @@
 // The tenant's module, once evaluated, and the env object built for it.
 import { KVNamespace } from '../bindings/kv/kv-namespace.js';
+import { JSONParse, ObjectFreeze } from '../bootstrap/primordials.js';
 
 export interface FetchHandler { fetch: (request: unknown, env: unknown, ctx: unknown) => unknown; self: unknown }
 
@@ -22,9 +23,9 @@ export function install(namespace: Record<string, unknown>, varsJson: string, kv
   if ((typeof exported !== 'object' && typeof exported !== 'function') || exported === null || typeof target.fetch !== 'function') {
     return 'The default export has no fetch handler. Export a handler object: export default { async fetch(request, env, ctx) { ... } }';
   }
-  const built: Record<string, unknown> = JSON.parse(varsJson) as Record<string, unknown>;
-  kvBindings.forEach((name, index) => { built[name] = new KVNamespace(index); });
-  env = Object.freeze(built);
+  const built: Record<string, unknown> = JSONParse(varsJson) as Record<string, unknown>;
+  for (let index = 0; index < kvBindings.length; index++) built[kvBindings[index]!] = new KVNamespace(index);
+  env = ObjectFreeze(built);
   handler = { fetch: target.fetch as FetchHandler['fetch'], self: exported };
   return null;
 }

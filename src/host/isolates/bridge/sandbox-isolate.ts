@@ -2,13 +2,15 @@
 // isolated-vm: everything above it deals in plain values and the outcomes defined here.
 import ivm from 'isolated-vm';
 import { BRIDGE_GLOBAL, ENTRIES_GLOBAL, type HostReply } from '../../../shared/boundary.js';
+import { createEntryGuard, ENTRY_THREW } from './entry-guard.js';
 import type { RuntimeImage } from './runtime-image.js';
 
 export type BridgeHandler = (op: number, args: unknown[]) => HostReply;
 
 /** How a call into the isolate ended, from the host's point of view. */
 export type CallOutcome =
-  | { ok: true; value: unknown; cpuMs: number }
+  /** `unhandledRejection` describes a promise rejected during the call and never handled. */
+  | { ok: true; value: unknown; cpuMs: number; unhandledRejection?: string }
   | { ok: false; reason: 'cpu-limit' | 'memory-limit' | 'disposed' | 'exception'; message: string; cpuMs: number };
 
 type EntryName = 'install' | 'dispatchFetch' | 'complete' | 'fireTimer' | 'dropTimers';
@@ -24,6 +26,7 @@ export class SandboxIsolate {
   readonly bootMs: number;
   #handler: BridgeHandler | null = null;
   #entries: Record<EntryName, ivm.Reference<(...args: unknown[]) => unknown>>;
+  #rethrow: ivm.Reference<(...args: unknown[]) => unknown>;
   #module: ivm.Module | null = null;
 
   constructor(image: RuntimeImage, memoryMb: number) {
@@ -37,7 +40,9 @@ export class SandboxIsolate {
     image.compile(this.isolate).runSync(this.context);
     const entries = global.getSync(ENTRIES_GLOBAL, { reference: true }) as ivm.Reference<Record<string, unknown>>;
     global.deleteSync(ENTRIES_GLOBAL);
-    const get = (name: EntryName) => entries.getSync(name, { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>;
+    const guard = createEntryGuard(this.isolate, this.context);
+    this.#rethrow = guard.rethrow;
+    const get = (name: EntryName) => guard.guard(entries.getSync(name, { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>);
     this.#entries = {
       install: get('install'), dispatchFetch: get('dispatchFetch'), complete: get('complete'),
       fireTimer: get('fireTimer'), dropTimers: get('dropTimers'),
@@ -69,17 +74,19 @@ export class SandboxIsolate {
     } catch (err) {
       throw new ModuleLoadError(describe(err));
     }
+    const timeout = Math.max(1, Math.ceil(timeoutMs));
+    const started = performance.now();
     try {
       module.instantiateSync(this.context, (specifier) => {
         throw new Error(`Cannot resolve import "${specifier}": a worker must be bundled into one module.`);
       });
-      module.evaluateSync({ timeout: Math.max(1, Math.ceil(timeoutMs)) });
+      module.evaluateSync({ timeout });
     } catch (err) {
       const message = describe(err);
-      if (this.isolate.isDisposed || /memory limit/i.test(message)) {
+      if (this.isolate.isDisposed || (err instanceof Error && err.message === MEMORY_LIMIT_MESSAGE)) {
         throw new ModuleLoadError(`Evaluating the module exceeded the memory limit of ${this.memoryMb} MB.`);
       }
-      if (/^Error: Script execution timed out\./.test(message)) {
+      if (err instanceof Error && err.message === TIMEOUT_MESSAGE && performance.now() - started >= timeout - TIMER_SLACK_MS) {
         throw new ModuleLoadError(`Evaluating the module exceeded the startup CPU time limit of ${Math.ceil(timeoutMs)} ms.`);
       }
       throw new ModuleLoadError(`Uncaught ${message}`);
@@ -100,19 +107,43 @@ export class SandboxIsolate {
   call(entry: EntryName, args: unknown[], timeoutMs: number, copyArguments = true): CallOutcome {
     if (this.isolate.isDisposed) return { ok: false, reason: 'disposed', message: 'isolate disposed', cpuMs: 0 };
     const before = this.isolate.cpuTime;
+    const timeout = Math.max(1, Math.ceil(timeoutMs));
+    const started = performance.now();
+    let value: unknown;
     try {
-      const value = this.#entries[entry].applySync(undefined, args as never[], {
-        timeout: Math.max(1, Math.ceil(timeoutMs)),
+      value = this.#entries[entry].applySync(undefined, args as never[], {
+        timeout,
         // Copying is how ArrayBuffers and arrays cross; primitives cost the same either way.
         ...(copyArguments ? { arguments: { copy: true } } : {}),
       });
-      return { ok: true, value, cpuMs: this.#cpuSince(before) };
     } catch (err) {
-      const message = describe(err);
-      const cpuMs = this.isolate.isDisposed ? 0 : this.#cpuSince(before);
-      if (this.isolate.isDisposed || /memory limit/i.test(message)) return { ok: false, reason: 'memory-limit', message, cpuMs };
-      if (/timed out/i.test(message)) return { ok: false, reason: 'cpu-limit', message, cpuMs };
-      return { ok: false, reason: 'exception', message, cpuMs };
+      if (this.isolate.isDisposed || (err instanceof Error && err.message === MEMORY_LIMIT_MESSAGE)) {
+        return { ok: false, reason: 'memory-limit', message: describe(err), cpuMs: 0 };
+      }
+      const cpuMs = this.#cpuSince(before);
+      // Only the watchdog's own error, after the whole budget has gone by: a tenant can reject a
+      // promise with the same text, but not make the call last longer than it allows.
+      if (err instanceof Error && err.message === TIMEOUT_MESSAGE && performance.now() - started >= timeout - TIMER_SLACK_MS) {
+        return { ok: false, reason: 'cpu-limit', message: describe(err), cpuMs };
+      }
+      // Entries cannot throw through their guard, so this is a rejection nobody handled. The call
+      // itself ran to the end (its return value is lost, but no entry's result matters then).
+      const thrown = this.#takeFault();
+      if (thrown !== null) return { ok: false, reason: 'exception', message: thrown, cpuMs };
+      return { ok: true, value: undefined, cpuMs, unhandledRejection: describe(err) };
+    }
+    const cpuMs = this.#cpuSince(before);
+    if (value === ENTRY_THREW) return { ok: false, reason: 'exception', message: this.#takeFault() ?? 'unknown exception', cpuMs };
+    return { ok: true, value, cpuMs };
+  }
+
+  /** What the last entry threw, described, or null when it returned. */
+  #takeFault(): string | null {
+    try {
+      this.#rethrow.applySync(undefined, [], { timeout: 100 });
+      return null;
+    } catch (err) {
+      return describe(err);
     }
   }
 
@@ -149,3 +180,8 @@ function describe(err: unknown): string {
 }
 
 const ISOLATE_BOUNDARY = '(<isolated-vm boundary>)';
+// isolated-vm's texts for its own two ways of stopping a call.
+const TIMEOUT_MESSAGE = 'Script execution timed out.';
+const MEMORY_LIMIT_MESSAGE = 'Isolate was disposed during execution due to memory limit';
+// The watchdog's timer may fire a fraction of a millisecond before the host's clock agrees.
+const TIMER_SLACK_MS = 1;

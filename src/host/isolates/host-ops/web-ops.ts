@@ -28,7 +28,9 @@ export function urlSearchParse(args: unknown[]): HostReply {
   const [init] = args;
   if (typeof init !== 'string') return typeError('URLSearchParams input must be a string');
   const out: string[] = [];
-  for (const [k, v] of new URLSearchParams(init)) out.push(k, v);
+  // Node's constructor drops a leading "?" from a string; the caller already removed the one the
+  // spec removes, so a second "?" belongs to the first name. An empty first pair is skipped.
+  for (const [k, v] of new URLSearchParams(`&${init}`)) out.push(k, v);
   return ok(out);
 }
 
@@ -42,24 +44,52 @@ export function urlSearchSerialize(args: unknown[]): HostReply {
 
 const decoders = new Map<string, TextDecoder>();
 
-/** (bytes, label, fatal, ignoreBOM, labelOnly) -> text, or the canonical encoding name when labelOnly. */
-export function textDecode(args: unknown[]): HostReply {
-  const [bytes, label, fatal, ignoreBOM, labelOnly] = args;
-  if (!(bytes instanceof ArrayBuffer) || typeof label !== 'string') return typeError('invalid decode arguments');
-  const key = `${label}\0${fatal === true}\0${ignoreBOM === true}`;
+function cachedDecoder(label: string, fatal: boolean, ignoreBOM: boolean): TextDecoder {
+  const key = `${label}\0${fatal}\0${ignoreBOM}`;
   let decoder = decoders.get(key);
   if (decoder === undefined) {
-    try {
-      decoder = new TextDecoder(label, { fatal: fatal === true, ignoreBOM: ignoreBOM === true });
-    } catch {
-      return fail(ErrorKind.RangeError, `Failed to construct 'TextDecoder': The encoding label provided ('${label}') is invalid.`);
-    }
-    // Bounded: the key space is labels x 4 flag combinations, and labels are validated above.
+    decoder = new TextDecoder(label, { fatal, ignoreBOM });
+    // Bounded: only valid labels get here, so the key space is labels x 4 flag combinations.
     decoders.set(key, decoder);
+  }
+  return decoder;
+}
+
+/** No WHATWG encoding holds back more than this: a gb18030 sequence, or a UTF-16 byte and high surrogate. */
+const MAX_HELD_BACK = 4;
+
+/**
+ * How many bytes at the end of `bytes` a streaming decoder held back as an unfinished sequence:
+ * the fewest whose removal makes a complete decode give exactly what the streaming decode gave.
+ */
+function heldBack(label: string, ignoreBOM: boolean, bytes: Uint8Array, streamed: string): number {
+  const complete = cachedDecoder(label, false, ignoreBOM);
+  for (let k = 0; k <= Math.min(bytes.byteLength, MAX_HELD_BACK); k++) {
+    if (complete.decode(bytes.subarray(0, bytes.byteLength - k)) === streamed) return k;
+  }
+  return 0;
+}
+
+/**
+ * (bytes, label, fatal, ignoreBOM, labelOnly, stream) -> text; the canonical encoding name when
+ * labelOnly; [text, bytesHeldBack] when stream, for the caller to put before its next chunk.
+ * Decoders here are shared and keep no state between calls: a stream's state is those held-back bytes.
+ */
+export function textDecode(args: unknown[]): HostReply {
+  const [bytes, label, fatal, ignoreBOM, labelOnly, stream] = args;
+  if (!(bytes instanceof ArrayBuffer) || typeof label !== 'string') return typeError('invalid decode arguments');
+  let decoder: TextDecoder;
+  try {
+    decoder = cachedDecoder(label, fatal === true, ignoreBOM === true);
+  } catch {
+    return fail(ErrorKind.RangeError, `Failed to construct 'TextDecoder': The encoding label provided ('${label}') is invalid.`);
   }
   if (labelOnly === true) return ok(decoder.encoding);
   try {
-    return ok(decoder.decode(bytes));
+    if (stream !== true) return ok(decoder.decode(bytes));
+    const view = new Uint8Array(bytes);
+    const text = new TextDecoder(label, { fatal: fatal === true, ignoreBOM: ignoreBOM === true }).decode(view, { stream: true });
+    return ok([text, heldBack(label, ignoreBOM === true, view, text)]);
   } catch {
     return typeError(`The encoded data was not valid for encoding ${decoder.encoding}`);
   }

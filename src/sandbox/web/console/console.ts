@@ -31,9 +31,47 @@ function formatValue(value: unknown, depth: number, seen: Set<unknown>): string 
   }
 }
 
+/**
+ * @see https://console.spec.whatwg.org/#formatter
+ * A first string argument may hold %s %d %i %f %o %O %c, each taking the next argument; what is
+ * left over is appended, space-separated. %% is a literal percent sign, as in every engine.
+ */
+function applySpecifiers(template: string, args: unknown[]): { text: string; used: number } {
+  let text = '';
+  let used = 1;
+  let last = 0;
+  for (let i = template.indexOf('%'); i !== -1 && i < template.length - 1; i = template.indexOf('%', i)) {
+    const spec = template[i + 1]!;
+    let piece: string | null = null;
+    if (spec === '%') piece = '%';
+    else if (used < args.length) {
+      const arg = args[used];
+      switch (spec) {
+        case 's': try { piece = String(arg); } catch { piece = formatValue(arg, 1, new Set()); } break;
+        case 'd': case 'i': piece = typeof arg === 'symbol' ? 'NaN' : String(parseInt(arg as string, 10)); break;
+        case 'f': piece = typeof arg === 'symbol' ? 'NaN' : String(parseFloat(arg as string)); break;
+        case 'o': case 'O': piece = formatValue(arg, 1, new Set()); break;
+        case 'c': piece = ''; break;
+      }
+      if (piece !== null) used++;
+    }
+    if (piece === null) { i += 1; continue; }
+    text += template.slice(last, i) + piece;
+    last = i + 2;
+    i += 2;
+  }
+  return { text: text + template.slice(last), used };
+}
+
 export function format(args: unknown[]): string {
   let out = '';
-  for (let i = 0; i < args.length; i++) out += (i === 0 ? '' : ' ') + formatValue(args[i], 0, new Set());
+  let start = 0;
+  if (args.length > 1 && typeof args[0] === 'string') {
+    const { text, used } = applySpecifiers(args[0], args);
+    out = text;
+    start = used;
+  }
+  for (let i = start; i < args.length; i++) out += (i === 0 ? '' : ' ') + formatValue(args[i], 0, new Set());
   return out;
 }
 

@@ -7,6 +7,10 @@ import { DOMException } from '../dom/dom-exception.js';
 const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
 
 export function getRandomValues<T extends ArrayBufferView>(array: T): T {
+  // WebIDL first converts the argument to an ArrayBufferView; only then does the integer check apply.
+  if (!ArrayBuffer.isView(array)) {
+    throw new TypeError("Failed to execute 'getRandomValues' on 'Crypto': parameter 1 is not of type 'ArrayBufferView'.");
+  }
   if (!INTEGER_ARRAYS.some((ctor) => array instanceof ctor)) {
     throw new DOMException("The data argument must be an integer-type TypedArray", 'TypeMismatchError');
   }

@@ -3,9 +3,10 @@
 // that replaces Array.prototype.push or Map.prototype.get still gets its responses out.
 import { HEADER_SEPARATOR } from '../../../shared/boundary.js';
 import {
-  ArrayPrototypeJoin, ArrayPrototypePush, ArrayPrototypeSort, MapCtor, MapPrototypeDelete, MapPrototypeForEach,
-  MapPrototypeGet, MapPrototypeHas, MapPrototypeSet, ReflectApply, RegExpPrototypeExec, StringPrototypeCharCodeAt,
-  StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToLowerCase, TypeErrorCtor,
+  ArrayPrototypeJoin, ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSort, MapCtor, MapPrototypeDelete, MapPrototypeForEach,
+  MapPrototypeGet, MapPrototypeHas, MapPrototypeSet, ReflectApply, ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, RegExpPrototypeExec, StringPrototypeCharCodeAt,
+  ObjectGetPrototypeOf, ObjectSetPrototypeOf, StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToLowerCase,
+  TypeErrorCtor,
 } from '../../bootstrap/primordials.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -40,12 +41,13 @@ export class Headers {
   #map = new MapCtor<string, string[]>();
   #guard: HeadersGuard = 'none';
   #raw: string | null = null;
+  #sorted: [string, string][] | null = null;
 
   constructor(init?: unknown) {
     if (init === undefined || init === null) return;
     if (init instanceof Headers) {
       init.#materialize();
-      MapPrototypeForEach(init.#map, (list, name) => { MapPrototypeSet(this.#map, name, [...list]); });
+      MapPrototypeForEach(init.#map, (list, name) => { MapPrototypeSet(this.#map, name, ArrayPrototypeSlice(list)); });
       return;
     }
     if (typeof init !== 'object' && typeof init !== 'function') {
@@ -62,8 +64,10 @@ export class Headers {
       }
     } else {
       // record<ByteString, ByteString>: every own enumerable key, symbols included (they fail conversion).
-      for (const key of Reflect.ownKeys(init as object)) {
-        const desc = Reflect.getOwnPropertyDescriptor(init as object, key);
+      const keys = ReflectOwnKeys(init as object);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const desc = ReflectGetOwnPropertyDescriptor(init as object, key);
         if (desc === undefined || !desc.enumerable) continue;
         if (typeof key === 'symbol') throw new TypeError("Failed to construct 'Headers': Cannot convert a Symbol to a ByteString.");
         this.append(key, (init as Record<string, unknown>)[key]);
@@ -108,6 +112,7 @@ export class Headers {
   #mutable(): void {
     if (this.#guard === 'immutable') throw new TypeErrorCtor("Can't modify immutable headers.");
     this.#materialize();
+    this.#sorted = null;
   }
 
   append(name: unknown, value: unknown): void {
@@ -142,7 +147,8 @@ export class Headers {
   }
   getSetCookie(): string[] {
     this.#materialize();
-    return [...(MapPrototypeGet(this.#map, 'set-cookie') ?? [])];
+    const list = MapPrototypeGet(this.#map, 'set-cookie');
+    return list === undefined ? [] : ArrayPrototypeSlice(list);
   }
   getAll(name: unknown): string[] {
     // Workers keeps this non-standard method for Set-Cookie only.
@@ -150,27 +156,35 @@ export class Headers {
     if (key !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
     return this.getSetCookie();
   }
-  /** Sorted, combined, with each Set-Cookie on its own: the spec's "sort and combine". */
-  *entries(): IterableIterator<[string, string]> {
-    this.#materialize();
+  /** Sorted, combined, with each Set-Cookie on its own: the spec's "sort and combine", cached until a change. */
+  static sortAndCombine(headers: Headers): [string, string][] {
+    headers.#materialize();
+    if (headers.#sorted !== null) return headers.#sorted;
     const names: string[] = [];
-    MapPrototypeForEach(this.#map, (_list, name) => { ArrayPrototypePush(names, name); });
+    MapPrototypeForEach(headers.#map, (_list, name) => { ArrayPrototypePush(names, name); });
     ArrayPrototypeSort(names, (a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: [string, string][] = [];
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const list = MapPrototypeGet(this.#map, name);
-      if (list === undefined) continue;
-      if (name === 'set-cookie') for (let j = 0; j < list.length; j++) yield [name, list[j]!];
-      else yield [name, ArrayPrototypeJoin(list, ', ')];
+      const list = MapPrototypeGet(headers.#map, name)!;
+      if (name === 'set-cookie') for (let j = 0; j < list.length; j++) ArrayPrototypePush(out, [name, list[j]!]);
+      else ArrayPrototypePush(out, [name, ArrayPrototypeJoin(list, ', ')]);
     }
+    return (headers.#sorted = out);
   }
-  *keys(): IterableIterator<string> { for (const [k] of this.entries()) yield k; }
-  *values(): IterableIterator<string> { for (const [, v] of this.entries()) yield v; }
+  entries(): HeadersIterator { return new HeadersIterator(this, 'entries'); }
+  keys(): HeadersIterator { return new HeadersIterator(this, 'keys'); }
+  values(): HeadersIterator { return new HeadersIterator(this, 'values'); }
   forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
     if (typeof callback !== 'function') throw new TypeError("Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
-    for (const [k, v] of this.entries()) ReflectApply(callback, thisArg, [v, k, this]);
+    // The list is taken again at every step, so changes made by the callback are seen, as with iterators.
+    for (let i = 0; ; i++) {
+      const pairs = Headers.sortAndCombine(this);
+      if (i >= pairs.length) return;
+      ReflectApply(callback, thisArg, [pairs[i]![1], pairs[i]![0], this]);
+    }
   }
-  [Symbol.iterator](): IterableIterator<[string, string]> { return this.entries(); }
+  [Symbol.iterator](): HeadersIterator { return this.entries(); }
 
   /** The boundary encoding; every Set-Cookie leaves as its own line. */
   static encode(headers: Headers): string {
@@ -187,3 +201,25 @@ export class Headers {
   }
 }
 Object.defineProperty(Headers.prototype, Symbol.toStringTag, { value: 'Headers', configurable: true });
+
+/**
+ * @see https://webidl.spec.whatwg.org/#es-iterator-prototype-object
+ * Each step reads the current sorted list at the iterator's index, so headers added or removed
+ * while iterating are seen the way the spec describes.
+ */
+class HeadersIterator {
+  readonly #headers: Headers;
+  readonly #kind: 'entries' | 'keys' | 'values';
+  #index = 0;
+  constructor(headers: Headers, kind: 'entries' | 'keys' | 'values') { this.#headers = headers; this.#kind = kind; }
+  next(): IteratorResult<unknown> {
+    const pairs = Headers.sortAndCombine(this.#headers);
+    if (this.#index >= pairs.length) return { value: undefined, done: true };
+    const pair = pairs[this.#index++]!;
+    const name = pair[0], value = pair[1];
+    return { value: this.#kind === 'keys' ? name : this.#kind === 'values' ? value : [name, value], done: false };
+  }
+  [Symbol.iterator](): this { return this; }
+}
+ObjectSetPrototypeOf(HeadersIterator.prototype, ObjectGetPrototypeOf(ObjectGetPrototypeOf([][Symbol.iterator]())));
+Object.defineProperty(HeadersIterator.prototype, Symbol.toStringTag, { value: 'Headers Iterator', configurable: true });

@@ -2,6 +2,7 @@
 import { BodyHolder, extractBody } from './body.js';
 import { Headers } from './headers.js';
 import { URL } from '../url/url.js';
+import { RegExpPrototypeExec, SetPrototypeHas, TypeErrorCtor } from '../../bootstrap/primordials.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
@@ -14,11 +15,12 @@ export interface RequestInit {
 
 function normalizeMethod(method: unknown): string {
   const m = String(method);
-  if (!TOKEN.test(m)) throw new TypeError(`'${m}' is not a valid HTTP method.`);
+  if (RegExpPrototypeExec(TOKEN, m) === null) throw new TypeErrorCtor(`'${m}' is not a valid HTTP method.`);
   const upper = m.toUpperCase();
-  if (FORBIDDEN.has(upper)) throw new TypeError(`'${m}' HTTP method is unsupported.`);
-  // Only the spec's listed methods are uppercased; others keep their case.
-  return NORMALIZED.has(upper) ? upper : m;
+  if (SetPrototypeHas(FORBIDDEN, upper)) throw new TypeErrorCtor(`'${m}' HTTP method is unsupported.`);
+  // The spec's six methods are uppercased, and PATCH too, as Workers does (the upper_case_all_http_methods
+  // compatibility flag); any other method keeps its case.
+  return SetPrototypeHas(NORMALIZED, upper) ? upper : m;
 }
 
 // Set while the runtime builds a request itself (incoming, clone): the fields are filled in directly,
@@ -44,7 +46,7 @@ export class Request extends BodyHolder {
     this.#method = init?.method !== undefined ? normalizeMethod(init.method) : from !== null ? from.#method : 'GET';
     this.#headers = new Headers(init?.headers !== undefined ? init.headers : from !== null ? from.#headers : undefined);
     const redirect = String(init?.redirect ?? (from !== null ? from.#redirect : 'follow'));
-    if (!REDIRECT_MODES.has(redirect)) throw new TypeError(`Invalid redirect value: ${redirect}`);
+    if (!SetPrototypeHas(REDIRECT_MODES, redirect)) throw new TypeErrorCtor(`Invalid redirect value: ${redirect}`);
     this.#redirect = redirect;
     this.#cf = init?.cf ?? (from !== null ? from.#cf : undefined);
 

@@ -2,7 +2,9 @@
 import { BodyHolder, extractBody, type BodySource } from './body.js';
 import { Headers } from './headers.js';
 import { URL } from '../url/url.js';
-import { JSONStringify, MathFloor, NumberIsFinite, RangeErrorCtor, TypeErrorCtor } from '../../bootstrap/primordials.js';
+import {
+  JSONStringify, MathFloor, NumberIsFinite, RangeErrorCtor, RegExpPrototypeExec, SetPrototypeHas, TypeErrorCtor,
+} from '../../bootstrap/primordials.js';
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
@@ -33,17 +35,17 @@ export class Response extends BodyHolder {
       throw new TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
     }
     const status = init?.status === undefined ? 200 : toUnsignedShort(init.status);
-    // Workers accepts 101 for WebSocket upgrades; otherwise the spec's 200..599.
-    if ((status < 200 || status > 599) && status !== 101) {
+    // Workers accepts 101 for a WebSocket upgrade, which needs its webSocket; otherwise the spec's 200..599.
+    if ((status < 200 || status > 599) && !(status === 101 && init?.webSocket !== undefined && init.webSocket !== null)) {
       throw new RangeErrorCtor(`Responses may only be constructed with status codes in the range 200 to 599, inclusive.`);
     }
     const statusText = init?.statusText === undefined ? '' : `${init.statusText}`;
-    if (statusText !== '' && !REASON.test(statusText)) throw new TypeErrorCtor('Invalid statusText');
+    if (statusText !== '' && RegExpPrototypeExec(REASON, statusText) === null) throw new TypeErrorCtor('Invalid statusText');
     this.#status = status;
     this.#statusText = statusText;
     this.#headers = new Headers(init?.headers);
     const { source, contentType } = extractBody(body);
-    if (source !== null && NULL_BODY_STATUS.has(status)) {
+    if (source !== null && SetPrototypeHas(NULL_BODY_STATUS, status)) {
       throw new TypeErrorCtor(`Response with null body status (${status}) cannot have a body.`);
     }
     if (contentType !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', contentType);
@@ -60,7 +62,7 @@ export class Response extends BodyHolder {
   static redirect(url: unknown, status: unknown = 302): Response {
     const parsed = new URL(String(url));
     const code = toUnsignedShort(status);
-    if (!REDIRECT_STATUS.has(code)) throw new RangeError(`Invalid status code ${code}`);
+    if (!SetPrototypeHas(REDIRECT_STATUS, code)) throw new RangeError(`Invalid status code ${code}`);
     const response = new Response(null, { status: code, headers: { location: parsed.href } });
     Headers.setGuard(response.#headers, 'immutable');
     return response;
@@ -74,12 +76,13 @@ export class Response extends BodyHolder {
   }
   /** Internal: a response that came back from a subrequest. */
   static fromHost(status: number, statusText: string, headers: Headers, source: BodySource, url: string, redirected: boolean): Response {
-    const response = new Response(null, { status: status === 101 || (status >= 200 && status <= 599) ? status : 200, statusText });
+    const response = new Response(null);
     response.#status = status;
+    response.#statusText = statusText;
     response.#headers = headers;
     response.#url = url;
     response.#redirected = redirected;
-    response.initBody(NULL_BODY_STATUS.has(status) ? null : source);
+    response.initBody(SetPrototypeHas(NULL_BODY_STATUS, status) ? null : source);
     return response;
   }
 

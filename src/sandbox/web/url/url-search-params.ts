@@ -4,18 +4,22 @@
 import { Op } from '../../../shared/boundary.js';
 import { hostCall } from '../../bootstrap/host.js';
 
-interface SearchOwner { updateSearchFromParams(serialized: string): void }
+type SearchOwner = (serialized: string) => void;
 
 const owners = new WeakMap<URLSearchParams, SearchOwner>();
+let replaceAll: (params: URLSearchParams, query: string) => void;
 
+/** Links params to the URL whose query they are; `owner` receives every change. */
 export function attachSearchParams(params: URLSearchParams, owner: SearchOwner): void { owners.set(params, owner); }
+/** The URL's query changed under its params: the list is parsed again from it. */
 export function resetSearchParams(params: URLSearchParams | null, search: string): void {
-  if (params !== null) params.replaceAllFromString(search);
+  if (params !== null) replaceAll(params, search.startsWith('?') ? search.slice(1) : search);
 }
 
 function toUSV(value: unknown): string { return String(value).toWellFormed(); }
 
 export class URLSearchParams {
+  static { replaceAll = (params, query) => params.#parseInto(query); }
   #list: [string, string][] = [];
 
   constructor(init: unknown = '') {
@@ -49,12 +53,9 @@ export class URLSearchParams {
     const flat = hostCall(Op.UrlSearchParse, text) as string[];
     for (let i = 0; i + 1 < flat.length; i += 2) this.#list.push([flat[i]!, flat[i + 1]!]);
   }
-  /** Used by URL when its query changes under us. */
-  replaceAllFromString(search: string): void { this.#parseInto(search.startsWith('?') ? search.slice(1) : search); }
-
   #update(): void {
     const owner = owners.get(this);
-    if (owner !== undefined) owner.updateSearchFromParams(this.toString());
+    if (owner !== undefined) owner(this.toString());
   }
 
   get size(): number { return this.#list.length; }

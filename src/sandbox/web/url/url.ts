@@ -39,16 +39,13 @@ export class URL {
       if (name === 'search' || name === 'href') resetSearchParams(this.#searchParams, this.#part(UrlPart.Search));
     }
   }
-  /** Called by the linked URLSearchParams after it changes. */
-  updateSearchFromParams(serialized: string): void {
+  /**
+   * The URLSearchParams update steps. The params serialize to nothing the search setter would
+   * re-encode, and the setter also turns an empty query into no query, as the steps do.
+   */
+  #updateSearch(serialized: string): void {
     const parts = hostCall(Op.UrlParse, this.#parts[UrlPart.Href], undefined, 'search', serialized) as Parts | null;
-    if (parts === null) return;
-    this.#parts = parts;
-    // An empty query leaves "?" behind in the setter; the URLSearchParams update steps drop it.
-    if (serialized === '' && this.#parts[UrlPart.Href]?.includes('?')) {
-      const stripped = hostCall(Op.UrlParse, this.#parts[UrlPart.Href], undefined, 'search', '') as Parts | null;
-      if (stripped !== null) this.#parts = stripped;
-    }
+    if (parts !== null) this.#parts = parts;
   }
 
   get href(): string { return this.#part(UrlPart.Href); }
@@ -80,7 +77,7 @@ export class URL {
   get searchParams(): URLSearchParams {
     if (this.#searchParams === null) {
       this.#searchParams = new URLSearchParams(this.#part(UrlPart.Search));
-      attachSearchParams(this.#searchParams, this);
+      attachSearchParams(this.#searchParams, (serialized) => this.#updateSearch(serialized));
     }
     return this.#searchParams;
   }
