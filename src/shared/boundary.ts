@@ -4,11 +4,11 @@
 
 /** Operations the sandbox asks of the host through its single bridge function. */
 export const Op = {
-  /** (reqId, status, statusText, headers, body: string | ArrayBuffer | null) */
+  /** (reqId, status, statusText, headers, body: string | ArrayBuffer | null, done: boolean) */
   Respond: 1,
   /** (reqId, kind: ErrorKind-like code, message) the handler failed; the host answers 500 */
   Fail: 2,
-  /** (reqId) the response is out and every waitUntil promise has settled */
+  /** (reqId) every waitUntil promise has settled, after a Respond that was not `done` */
   RequestDone: 3,
   /** (level, message) console output, tagged by the host with worker and trace id */
   Log: 4,

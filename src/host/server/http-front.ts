@@ -49,7 +49,6 @@ function encodeRawHeaders(raw: string[]): string {
 function readBody(req: IncomingMessage): Promise<ArrayBuffer | null | 'too-large'> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_REQUEST_BODY) return Promise.resolve('too-large');
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -92,31 +91,32 @@ function plain(res: ServerResponse, status: number, message: string): void {
 }
 
 export function createHttpFront(options: FrontOptions): Server {
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const failed = (res: ServerResponse) => (err: unknown) => {
+    options.onError?.(err);
+    if (!res.headersSent) plain(res, 500, 'Internal Server Error\n');
+    else res.destroy();
+  };
+  const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | null) => {
+    const traceId = traceIdOf(req);
+    target.fetch({ method: req.method ?? 'GET', url, headers: encodeRawHeaders(req.rawHeaders), body, traceId })
+      .then((response) => writeResponse(res, response, traceId), failed(res));
+  };
+  return createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
     const host = req.headers.host ?? 'localhost';
     const path = req.url ?? '/';
     const target = options.route(host, path);
     if (target === null) { plain(res, 404, `No worker is routed for ${host}${path}\n`); return; }
-    const body = await readBody(req);
-    if (body === 'too-large') { plain(res, 413, `Request body exceeds the limit of ${MAX_REQUEST_BODY} bytes.\n`); return; }
-    const traceId = traceIdOf(req);
-    const response = await target.fetch({
-      method: req.method ?? 'GET',
-      url: `http://${host}${path}`,
-      headers: encodeRawHeaders(req.rawHeaders),
-      body,
-      traceId,
-    });
-    writeResponse(res, response, traceId);
-  };
-  const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      options.onError?.(err);
-      if (!res.headersSent) plain(res, 500, 'Internal Server Error\n');
-      else res.destroy();
-    });
+    const url = `http://${host}${path}`;
+    // Most requests have no body: they go straight to the worker, without waiting a turn.
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      dispatch(req, res, target, url, null);
+      return;
+    }
+    readBody(req).then((body) => {
+      if (body === 'too-large') plain(res, 413, `Request body exceeds the limit of ${MAX_REQUEST_BODY} bytes.\n`);
+      else dispatch(req, res, target, url, body);
+    }, failed(res));
   });
-  return server;
 }
 
 export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

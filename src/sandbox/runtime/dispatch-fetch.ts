@@ -48,13 +48,18 @@ function failAndFinish(state: RequestState, err: unknown): void {
 }
 
 function deliver(state: RequestState, response: Response, body: string | ArrayBuffer | null): void {
+  // When no waitUntil work is pending the response also ends the request: one crossing, not two.
+  const done = state.waiting === 0;
   try {
-    hostNotify(Op.Respond, state.reqId, response.status, response.statusText, Headers.encode(response.headers), body);
+    hostNotify(Op.Respond, state.reqId, response.status, response.statusText, Headers.encode(response.headers), body, done);
   } catch (err) {
     // The host answers 500 when nothing was delivered, and ignores this when something was.
     fail(state.reqId, err);
+    finish(state);
+    return;
   }
-  finish(state);
+  if (done) state.responded = true;
+  else finish(state);
 }
 
 function send(state: RequestState, result: unknown): void {

@@ -104,7 +104,7 @@ export class SandboxIsolate {
   }
 
   /** Runs one entry synchronously, bounded by `timeoutMs` of execution, and reports how it ended. */
-  call(entry: EntryName, args: unknown[], timeoutMs: number, copyArguments = true): CallOutcome {
+  call(entry: EntryName, args: unknown[], timeoutMs: number, copyArguments = needsCopy(args)): CallOutcome {
     if (this.isolate.isDisposed) return { ok: false, reason: 'disposed', message: 'isolate disposed', cpuMs: 0 };
     const before = this.isolate.cpuTime;
     const timeout = Math.max(1, Math.ceil(timeoutMs));
@@ -113,7 +113,7 @@ export class SandboxIsolate {
     try {
       value = this.#entries[entry].applySync(undefined, args as never[], {
         timeout,
-        // Copying is how ArrayBuffers and arrays cross; primitives cost the same either way.
+        // Copying is how ArrayBuffers and arrays cross; see needsCopy.
         ...(copyArguments ? { arguments: { copy: true } } : {}),
       });
     } catch (err) {
@@ -161,6 +161,12 @@ export class SandboxIsolate {
     this.#handler = null;
     if (!this.isolate.isDisposed) this.isolate.dispose();
   }
+}
+
+/** Primitives cross as they are; only objects (ArrayBuffers, arrays) need isolated-vm's copy, which costs. */
+function needsCopy(args: unknown[]): boolean {
+  for (const arg of args) if (typeof arg === 'object' && arg !== null) return true;
+  return false;
 }
 
 /**
