@@ -72,17 +72,13 @@ export type LogLevelCode = (typeof LogLevel)[keyof typeof LogLevel];
  */
 export const HEADER_SEPARATOR = '\n';
 
-/** Entry points the runtime exposes to the host once it has booted. */
-export interface RuntimeEntries {
-  /** (moduleNamespace, envJson, kvBindingNames) -> undefined or an error message */
-  install: unknown;
-  /** (reqId, method, url, headers, body ArrayBuffer | null) */
-  dispatchFetch: unknown;
-  /** (opId, ok, value) */
-  complete: unknown;
-  /** (timerId) */
-  fireTimer: unknown;
-}
+/**
+ * Entry points the runtime exposes to the host once it has booted: install(namespace, varsJson,
+ * kvBindingNames), dispatchFetch(reqId, method, url, headers, body, cfJson), complete(opId, ok, value),
+ * fireTimer(timerId), dropTimers(timerIds).
+ */
+export const ENTRY_NAMES = ['install', 'dispatchFetch', 'complete', 'fireTimer', 'dropTimers'] as const;
+export type EntryName = (typeof ENTRY_NAMES)[number];
 
 /** The global name under which the host hands the bridge to the runtime; the runtime deletes it at once. */
 export const BRIDGE_GLOBAL = '__isletHost';

@@ -1,7 +1,7 @@
 // One V8 isolate with the sandbox runtime booted in it. This folder is the only importer of
 // isolated-vm: everything above it deals in plain values and the outcomes defined here.
 import ivm from 'isolated-vm';
-import { BRIDGE_GLOBAL, ENTRIES_GLOBAL, type HostReply } from '../../../shared/boundary.js';
+import { BRIDGE_GLOBAL, ENTRIES_GLOBAL, ENTRY_NAMES, type EntryName, type HostReply } from '../../../shared/boundary.js';
 import { createEntryGuard, ENTRY_THREW } from './entry-guard.js';
 import type { RuntimeImage } from './runtime-image.js';
 
@@ -13,7 +13,7 @@ export type CallOutcome =
   | { ok: true; value: unknown; cpuMs: number; unhandledRejection?: string }
   | { ok: false; reason: 'cpu-limit' | 'memory-limit' | 'disposed' | 'exception'; message: string; cpuMs: number };
 
-type EntryName = 'install' | 'dispatchFetch' | 'complete' | 'fireTimer' | 'dropTimers';
+type EntryRef = ivm.Reference<(...args: unknown[]) => unknown>;
 
 export class ModuleLoadError extends Error {
   readonly code = 'ERR_WORKER_MODULE';
@@ -25,8 +25,8 @@ export class SandboxIsolate {
   readonly memoryMb: number;
   readonly bootMs: number;
   #handler: BridgeHandler | null = null;
-  #entries: Record<EntryName, ivm.Reference<(...args: unknown[]) => unknown>>;
-  #rethrow: ivm.Reference<(...args: unknown[]) => unknown>;
+  readonly #entries = new Map<EntryName, EntryRef>();
+  #rethrow: EntryRef;
   #module: ivm.Module | null = null;
 
   constructor(image: RuntimeImage, memoryMb: number) {
@@ -42,11 +42,7 @@ export class SandboxIsolate {
     global.deleteSync(ENTRIES_GLOBAL);
     const guard = createEntryGuard(this.isolate, this.context);
     this.#rethrow = guard.rethrow;
-    const get = (name: EntryName) => guard.guard(entries.getSync(name, { reference: true }) as ivm.Reference<(...args: unknown[]) => unknown>);
-    this.#entries = {
-      install: get('install'), dispatchFetch: get('dispatchFetch'), complete: get('complete'),
-      fireTimer: get('fireTimer'), dropTimers: get('dropTimers'),
-    };
+    for (const name of ENTRY_NAMES) this.#entries.set(name, guard.guard(entries.getSync(name, { reference: true }) as EntryRef));
     entries.release();
     this.bootMs = performance.now() - started;
   }
@@ -111,7 +107,7 @@ export class SandboxIsolate {
     const started = performance.now();
     let value: unknown;
     try {
-      value = this.#entries[entry].applySync(undefined, args as never[], {
+      value = this.#entries.get(entry)!.applySync(undefined, args as never[], {
         timeout,
         // Copying is how ArrayBuffers and arrays cross; see needsCopy.
         ...(copyArguments ? { arguments: { copy: true } } : {}),
