@@ -1,11 +1,11 @@
-import { types } from "node:util";
+import { types } from 'node:util';
 import {
   decodeKvCursor,
   type KvEntry,
   type KvListResult,
   type KvStore,
   type MaybePromise,
-} from "../../storage/kv/kv-store.js";
+} from '../../storage/kv/kv-store.js';
 import {
   KV_INT_MAX,
   KV_INT_MIN,
@@ -17,9 +17,9 @@ import {
   KV_MIN_EXPIRATION_TTL,
   kvErrors,
   type KvMethod,
-} from "./kv-limits.js";
+} from './kv-limits.js';
 
-export { KvError, type KvErrorCode } from "./kv-limits.js";
+export { KvError, type KvErrorCode } from './kv-limits.js';
 
 export interface KvPutOptions {
   expiration?: unknown;
@@ -54,8 +54,8 @@ export class KvBinding {
   get(key: unknown, cacheTtl: unknown): MaybePromise<KvEntry | null> {
     // Workers converts option integers while unpacking arguments, before it
     // looks at the key, so a range error wins over a key error.
-    const ttl = isAbsent(cacheTtl) ? undefined : toWorkersInt(cacheTtl, "cacheTtl");
-    const name = checkKey(key, "get", "GET");
+    const ttl = isAbsent(cacheTtl) ? undefined : toWorkersInt(cacheTtl, 'cacheTtl');
+    const name = checkKey(key, 'get', 'GET');
     // cacheTtl only tunes edge caching, which a single node does not have; it
     // is still validated so code that breaks on Cloudflare breaks here too.
     if (ttl !== undefined && ttl < KV_MIN_CACHE_TTL) throw kvErrors.cacheTtlTooShort(ttl);
@@ -65,11 +65,9 @@ export class KvBinding {
   put(key: unknown, value: unknown, options: KvPutOptions = {}): MaybePromise<void> {
     const expirationTtl = isAbsent(options.expirationTtl)
       ? undefined
-      : toWorkersInt(options.expirationTtl, "expirationTtl");
-    const expirationAt = isAbsent(options.expiration)
-      ? undefined
-      : toWorkersInt(options.expiration, "expiration");
-    const name = checkKey(key, "put", "PUT");
+      : toWorkersInt(options.expirationTtl, 'expirationTtl');
+    const expirationAt = isAbsent(options.expiration) ? undefined : toWorkersInt(options.expiration, 'expiration');
+    const name = checkKey(key, 'put', 'PUT');
     const bytes = toBytes(value);
 
     // Same order as the KV service: expiration, then metadata, then value size.
@@ -96,12 +94,12 @@ export class KvBinding {
   }
 
   delete(key: unknown): MaybePromise<void> {
-    const name = checkKey(key, "delete", "DELETE");
+    const name = checkKey(key, 'delete', 'DELETE');
     return this.#store.delete(this.#namespace, name);
   }
 
   list(options: KvListCallOptions = {}): MaybePromise<KvListResult> {
-    const requested = isAbsent(options.limit) ? undefined : toWorkersInt(options.limit, "limit");
+    const requested = isAbsent(options.limit) ? undefined : toWorkersInt(options.limit, 'limit');
     // workerd only forwards a limit above zero, so zero or less lists with the
     // default page size on Cloudflare rather than failing.
     let limit = KV_MAX_LIST_LIMIT;
@@ -110,17 +108,17 @@ export class KvBinding {
       limit = requested;
     }
 
-    let prefix = "";
+    let prefix = '';
     if (!isAbsent(options.prefix)) {
-      if (typeof options.prefix !== "string") throw kvErrors.prefixNotString();
+      if (typeof options.prefix !== 'string') throw kvErrors.prefixNotString();
       prefix = options.prefix;
-      const prefixBytes = Buffer.byteLength(prefix, "utf8");
-      if (prefixBytes > KV_MAX_KEY_BYTES) throw kvErrors.keyTooLong("GET", prefixBytes);
+      const prefixBytes = Buffer.byteLength(prefix, 'utf8');
+      if (prefixBytes > KV_MAX_KEY_BYTES) throw kvErrors.keyTooLong('GET', prefixBytes);
     }
 
     let cursor: string | null = null;
     if (!isAbsent(options.cursor)) {
-      if (typeof options.cursor !== "string") throw kvErrors.cursorNotString();
+      if (typeof options.cursor !== 'string') throw kvErrors.cursorNotString();
       // An empty cursor is refused too: Workers forwards "" to the service,
       // which rejects it (miantiao-me/Sink#90).
       if (decodeKvCursor(options.cursor) === null) throw kvErrors.invalidCursor();
@@ -140,12 +138,12 @@ function isAbsent(value: unknown): value is undefined | null {
 }
 
 function checkKey(key: unknown, operation: string, method: KvMethod): string {
-  if (typeof key !== "string") throw kvErrors.keyNotString(operation);
-  if (key === "") throw kvErrors.keyEmpty();
-  if (key === "." || key === "..") throw kvErrors.keyReserved(key);
+  if (typeof key !== 'string') throw kvErrors.keyNotString(operation);
+  if (key === '') throw kvErrors.keyEmpty();
+  if (key === '.' || key === '..') throw kvErrors.keyReserved(key);
   // Lone surrogates count as the 3-byte U+FFFD they become in UTF-8, which is
   // also how workerd measures and stores them.
-  const bytes = Buffer.byteLength(key, "utf8");
+  const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > KV_MAX_KEY_BYTES) throw kvErrors.keyTooLong(method, bytes);
   return key;
 }
@@ -153,8 +151,8 @@ function checkKey(key: unknown, operation: string, method: KvMethod): string {
 /** Converts like a WebIDL/jsg `int`: NaN becomes 0, fractions truncate, 32-bit range enforced. */
 function toWorkersInt(value: unknown, name: string): number {
   let number: number;
-  if (typeof value === "number") number = value;
-  else if (typeof value === "string") number = Number(value);
+  if (typeof value === 'number') number = value;
+  else if (typeof value === 'string') number = Number(value);
   else throw kvErrors.notANumber(name);
   if (Number.isNaN(number)) return 0;
   if (number < KV_INT_MIN || number > KV_INT_MAX) throw kvErrors.intOutOfRange();
@@ -170,9 +168,9 @@ function toBytes(value: unknown): Uint8Array {
 
 function checkMetadata(metadata: unknown): string | null {
   if (isAbsent(metadata)) return null;
-  if (typeof metadata !== "string") throw kvErrors.metadataNotJson();
+  if (typeof metadata !== 'string') throw kvErrors.metadataNotJson();
   // Size first, as the KV service does, so an oversized blob is never parsed.
-  const bytes = Buffer.byteLength(metadata, "utf8");
+  const bytes = Buffer.byteLength(metadata, 'utf8');
   if (bytes > KV_MAX_METADATA_BYTES) throw kvErrors.metadataTooLarge(bytes);
   let parsed: unknown;
   try {

@@ -14,18 +14,18 @@ export const KV_MAX_LIST_LIMIT = 1000;
 export const KV_INT_MIN = -2147483648;
 export const KV_INT_MAX = 2147483647;
 
-export type KvMethod = "GET" | "PUT" | "DELETE";
+export type KvMethod = 'GET' | 'PUT' | 'DELETE';
 
 export type KvErrorCode =
-  | "ERR_KV_INVALID_KEY"
-  | "ERR_KV_KEY_TOO_LONG"
-  | "ERR_KV_VALUE_TOO_LARGE"
-  | "ERR_KV_METADATA_TOO_LARGE"
-  | "ERR_KV_INVALID_EXPIRATION"
-  | "ERR_KV_INVALID_CACHE_TTL"
-  | "ERR_KV_INVALID_LIMIT"
-  | "ERR_KV_INVALID_CURSOR"
-  | "ERR_KV_INVALID_ARGUMENT";
+  | 'ERR_KV_INVALID_KEY'
+  | 'ERR_KV_KEY_TOO_LONG'
+  | 'ERR_KV_VALUE_TOO_LARGE'
+  | 'ERR_KV_METADATA_TOO_LARGE'
+  | 'ERR_KV_INVALID_EXPIRATION'
+  | 'ERR_KV_INVALID_CACHE_TTL'
+  | 'ERR_KV_INVALID_LIMIT'
+  | 'ERR_KV_INVALID_CURSOR'
+  | 'ERR_KV_INVALID_ARGUMENT';
 
 /**
  * A KV call refused before anything was stored. `message` is the text a Worker
@@ -34,11 +34,11 @@ export type KvErrorCode =
  */
 export class KvError extends Error {
   readonly code: KvErrorCode;
-  readonly errorName: "Error" | "TypeError";
+  readonly errorName: 'Error' | 'TypeError';
 
-  constructor(code: KvErrorCode, message: string, errorName: "Error" | "TypeError" = "Error") {
+  constructor(code: KvErrorCode, message: string, errorName: 'Error' | 'TypeError' = 'Error') {
     super(message);
-    this.name = "KvError";
+    this.name = 'KvError';
     this.code = code;
     this.errorName = errorName;
   }
@@ -63,91 +63,92 @@ export class KvError extends Error {
 //   400 invalid cursor") and Workers-compatible reimplementations.
 // - 32-bit range text: cloudflare/miniflare#485, quoting Workers production.
 // - value type text: workerd kv.c++ (KvNamespace::put).
-const failed = (method: KvMethod, status: number, text: string): string =>
-  `KV ${method} failed: ${status} ${text}`;
+const failed = (method: KvMethod, status: number, text: string): string => `KV ${method} failed: ${status} ${text}`;
 
 export const kvErrors = {
   keyNotString: (operation: string) =>
     new KvError(
-      "ERR_KV_INVALID_ARGUMENT",
+      'ERR_KV_INVALID_ARGUMENT',
       `Failed to execute '${operation}' on 'KvNamespace': parameter 1 is not of type 'string'.`,
-      "TypeError",
+      'TypeError',
     ),
-  keyEmpty: () => new KvError("ERR_KV_INVALID_KEY", "Key name cannot be empty.", "TypeError"),
-  keyReserved: (key: "." | "..") =>
-    new KvError("ERR_KV_INVALID_KEY", `"${key}" is not allowed as a key name.`, "TypeError"),
+  keyEmpty: () => new KvError('ERR_KV_INVALID_KEY', 'Key name cannot be empty.', 'TypeError'),
+  keyReserved: (key: '.' | '..') =>
+    new KvError('ERR_KV_INVALID_KEY', `"${key}" is not allowed as a key name.`, 'TypeError'),
   keyTooLong: (method: KvMethod, bytes: number) =>
     new KvError(
-      "ERR_KV_KEY_TOO_LONG",
+      'ERR_KV_KEY_TOO_LONG',
       failed(method, 414, `UTF-8 encoded length of ${bytes} exceeds key length limit of ${KV_MAX_KEY_BYTES}.`),
     ),
   intOutOfRange: () =>
     new KvError(
-      "ERR_KV_INVALID_ARGUMENT",
+      'ERR_KV_INVALID_ARGUMENT',
       `Value out of range. Must be between ${KV_INT_MIN} and ${KV_INT_MAX} (inclusive).`,
-      "TypeError",
+      'TypeError',
     ),
   notANumber: (name: string) =>
-    new KvError("ERR_KV_INVALID_ARGUMENT", `KV option ${name} must be a number.`, "TypeError"),
+    new KvError('ERR_KV_INVALID_ARGUMENT', `KV option ${name} must be a number.`, 'TypeError'),
   valueType: () =>
     new KvError(
-      "ERR_KV_INVALID_ARGUMENT",
-      "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.",
-      "TypeError",
+      'ERR_KV_INVALID_ARGUMENT',
+      'KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.',
+      'TypeError',
     ),
   valueTooLarge: (bytes: number) =>
     new KvError(
-      "ERR_KV_VALUE_TOO_LARGE",
-      failed("PUT", 413, `Value length of ${bytes} exceeds limit of ${KV_MAX_VALUE_BYTES}.`),
+      'ERR_KV_VALUE_TOO_LARGE',
+      failed('PUT', 413, `Value length of ${bytes} exceeds limit of ${KV_MAX_VALUE_BYTES}.`),
     ),
   metadataNotJson: () =>
-    new KvError("ERR_KV_INVALID_ARGUMENT", "KV put() metadata must be serialized JSON text.", "TypeError"),
+    new KvError('ERR_KV_INVALID_ARGUMENT', 'KV put() metadata must be serialized JSON text.', 'TypeError'),
   metadataTooLarge: (bytes: number) =>
     new KvError(
-      "ERR_KV_METADATA_TOO_LARGE",
-      failed("PUT", 413, `Metadata length of ${bytes} exceeds limit of ${KV_MAX_METADATA_BYTES}.`),
+      'ERR_KV_METADATA_TOO_LARGE',
+      failed('PUT', 413, `Metadata length of ${bytes} exceeds limit of ${KV_MAX_METADATA_BYTES}.`),
     ),
   expirationTtlNotPositive: (ttl: number) =>
     new KvError(
-      "ERR_KV_INVALID_EXPIRATION",
-      failed("PUT", 400, `Invalid expiration_ttl of ${ttl}. Please specify integer greater than 0.`),
+      'ERR_KV_INVALID_EXPIRATION',
+      failed('PUT', 400, `Invalid expiration_ttl of ${ttl}. Please specify integer greater than 0.`),
     ),
   expirationTtlTooShort: (ttl: number) =>
     new KvError(
-      "ERR_KV_INVALID_EXPIRATION",
-      failed("PUT", 400, `Invalid expiration_ttl of ${ttl}. Expiration TTL must be at least ${KV_MIN_EXPIRATION_TTL}.`),
+      'ERR_KV_INVALID_EXPIRATION',
+      failed('PUT', 400, `Invalid expiration_ttl of ${ttl}. Expiration TTL must be at least ${KV_MIN_EXPIRATION_TTL}.`),
     ),
   expirationInPast: (expiration: number) =>
     new KvError(
-      "ERR_KV_INVALID_EXPIRATION",
+      'ERR_KV_INVALID_EXPIRATION',
       failed(
-        "PUT",
+        'PUT',
         400,
         `Invalid expiration of ${expiration}. Please specify integer greater than the current number of seconds since the UNIX epoch.`,
       ),
     ),
   expirationTooSoon: (expiration: number) =>
     new KvError(
-      "ERR_KV_INVALID_EXPIRATION",
+      'ERR_KV_INVALID_EXPIRATION',
       failed(
-        "PUT",
+        'PUT',
         400,
         `Invalid expiration of ${expiration}. Expiration times must be at least ${KV_MIN_EXPIRATION_TTL} seconds in the future.`,
       ),
     ),
   cacheTtlTooShort: (cacheTtl: number) =>
     new KvError(
-      "ERR_KV_INVALID_CACHE_TTL",
-      failed("GET", 400, `Invalid cache_ttl of ${cacheTtl}. Cache TTL must be at least ${KV_MIN_CACHE_TTL}.`),
+      'ERR_KV_INVALID_CACHE_TTL',
+      failed('GET', 400, `Invalid cache_ttl of ${cacheTtl}. Cache TTL must be at least ${KV_MIN_CACHE_TTL}.`),
     ),
   limitTooLarge: (limit: number) =>
     new KvError(
-      "ERR_KV_INVALID_LIMIT",
-      failed("GET", 400, `Invalid key_count_limit of ${limit}. Please specify an integer less than ${KV_MAX_LIST_LIMIT}.`),
+      'ERR_KV_INVALID_LIMIT',
+      failed(
+        'GET',
+        400,
+        `Invalid key_count_limit of ${limit}. Please specify an integer less than ${KV_MAX_LIST_LIMIT}.`,
+      ),
     ),
-  prefixNotString: () =>
-    new KvError("ERR_KV_INVALID_ARGUMENT", "KV list() prefix must be a string.", "TypeError"),
-  cursorNotString: () =>
-    new KvError("ERR_KV_INVALID_ARGUMENT", "KV list() cursor must be a string.", "TypeError"),
-  invalidCursor: () => new KvError("ERR_KV_INVALID_CURSOR", failed("GET", 400, "Invalid cursor")),
+  prefixNotString: () => new KvError('ERR_KV_INVALID_ARGUMENT', 'KV list() prefix must be a string.', 'TypeError'),
+  cursorNotString: () => new KvError('ERR_KV_INVALID_ARGUMENT', 'KV list() cursor must be a string.', 'TypeError'),
+  invalidCursor: () => new KvError('ERR_KV_INVALID_CURSOR', failed('GET', 400, 'Invalid cursor')),
 };

@@ -47,23 +47,23 @@ export interface KvStore {
 // lets the binding reject a malformed cursor before any backend is asked.
 // A version byte makes arbitrary strings unlikely to decode as a cursor.
 const CURSOR_VERSION = 1;
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The cursor that resumes a listing right after `lastKey`. */
 export function encodeKvCursor(lastKey: string): string {
-  const keyBytes = Buffer.from(lastKey, "utf8");
+  const keyBytes = Buffer.from(lastKey, 'utf8');
   const raw = Buffer.allocUnsafe(keyBytes.length + 1);
   raw[0] = CURSOR_VERSION;
   keyBytes.copy(raw, 1);
-  return raw.toString("base64url");
+  return raw.toString('base64url');
 }
 
 /** The key a cursor resumes after, or null when the cursor is not one of ours. */
 export function decodeKvCursor(cursor: string): string | null {
-  if (cursor === "" || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
-  const raw = Buffer.from(cursor, "base64url");
+  if (cursor === '' || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
+  const raw = Buffer.from(cursor, 'base64url');
   // Non-canonical encodings would give one key many cursors; refuse them.
-  if (raw.toString("base64url") !== cursor) return null;
+  if (raw.toString('base64url') !== cursor) return null;
   if (raw.length < 2 || raw[0] !== CURSOR_VERSION) return null;
   try {
     return strictUtf8.decode(raw.subarray(1));

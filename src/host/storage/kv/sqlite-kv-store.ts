@@ -1,6 +1,6 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
   decodeKvCursor,
   encodeKvCursor,
@@ -9,7 +9,7 @@ import {
   type KvListOptions,
   type KvListResult,
   type KvStore,
-} from "./kv-store.js";
+} from './kv-store.js';
 
 // Expired rows are removed lazily; a sweep runs at most this often (in the
 // callers' clock) and deletes at most this many rows, so no single request
@@ -36,8 +36,8 @@ CREATE INDEX IF NOT EXISTS kv_entries_expiration
   ON kv_entries (expiration) WHERE expiration IS NOT NULL;
 `;
 
-const LIVE = "(expiration IS NULL OR expiration > :now)";
-const LIST_COLUMNS = "SELECT key, expiration, metadata FROM kv_entries";
+const LIVE = '(expiration IS NULL OR expiration > :now)';
+const LIST_COLUMNS = 'SELECT key, expiration, metadata FROM kv_entries';
 
 export class SqliteKvStore implements KvStore {
   readonly path: string;
@@ -53,26 +53,24 @@ export class SqliteKvStore implements KvStore {
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.path = join(dataDir, "kv.sqlite");
+    this.path = join(dataDir, 'kv.sqlite');
     this.#db = new DatabaseSync(this.path, { timeout: 5000 });
     // WAL + synchronous=FULL fsyncs the WAL on every commit, so a put that has
     // returned survives power loss, not only a killed process. NORMAL would
     // survive kill -9 (the WAL is already in the page cache) but could lose the
     // last commits on power loss, which breaks "acknowledged means durable".
-    this.#db.exec("PRAGMA journal_mode = WAL");
-    this.#db.exec("PRAGMA synchronous = FULL");
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec('PRAGMA synchronous = FULL');
     this.#db.exec(SCHEMA);
 
-    this.#get = this.#db.prepare(
-      "SELECT value, expiration, metadata FROM kv_entries WHERE namespace = ? AND key = ?",
-    );
+    this.#get = this.#db.prepare('SELECT value, expiration, metadata FROM kv_entries WHERE namespace = ? AND key = ?');
     this.#put = this.#db.prepare(
       `INSERT INTO kv_entries (namespace, key, value, expiration, metadata)
        VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (namespace, key) DO UPDATE SET
          value = excluded.value, expiration = excluded.expiration, metadata = excluded.metadata`,
     );
-    this.#delete = this.#db.prepare("DELETE FROM kv_entries WHERE namespace = ? AND key = ?");
+    this.#delete = this.#db.prepare('DELETE FROM kv_entries WHERE namespace = ? AND key = ?');
     // The expiration condition keeps a purge from removing a value that was
     // rewritten (with a later or no expiration) since it was read.
     this.#deleteIfExpired = this.#db.prepare(
@@ -101,15 +99,15 @@ export class SqliteKvStore implements KvStore {
     const keyBytes = utf8(key);
     const row = this.#get.get(namespace, keyBytes);
     if (row === undefined) return null;
-    const expiration = row["expiration"] as number | null;
+    const expiration = row['expiration'] as number | null;
     if (expiration !== null && expiration <= nowSeconds) {
       this.#deleteIfExpired.run(namespace, keyBytes, nowSeconds);
       return null;
     }
     return {
-      value: row["value"] as Uint8Array,
+      value: row['value'] as Uint8Array,
       expiration,
-      metadata: row["metadata"] as string | null,
+      metadata: row['metadata'] as string | null,
     };
   }
 
@@ -127,7 +125,7 @@ export class SqliteKvStore implements KvStore {
     let low: Uint8Array = prefix;
     if (options.cursor !== null) {
       const after = decodeKvCursor(options.cursor);
-      if (after === null) throw new Error("invalid KV list cursor");
+      if (after === null) throw new Error('invalid KV list cursor');
       // K followed by a zero byte is the smallest byte string greater than K,
       // so "after K" becomes an inclusive bound.
       const resume = Buffer.concat([utf8(after), ZERO_BYTE]);
@@ -135,16 +133,15 @@ export class SqliteKvStore implements KvStore {
     }
     const high = prefixUpperBound(prefix);
     const params = { ns: namespace, low, now: nowSeconds, limit: options.limit + 1 };
-    const rows =
-      high === null ? this.#listUnbounded.all(params) : this.#listBounded.all({ ...params, high });
+    const rows = high === null ? this.#listUnbounded.all(params) : this.#listBounded.all({ ...params, high });
 
     const complete = rows.length <= options.limit;
     const keys: KvListKey[] = [];
     for (const row of complete ? rows : rows.slice(0, options.limit)) {
-      const listed: KvListKey = { name: Buffer.from(row["key"] as Uint8Array).toString("utf8") };
-      const expiration = row["expiration"] as number | null;
+      const listed: KvListKey = { name: Buffer.from(row['key'] as Uint8Array).toString('utf8') };
+      const expiration = row['expiration'] as number | null;
       if (expiration !== null) listed.expiration = expiration;
-      const metadata = row["metadata"] as string | null;
+      const metadata = row['metadata'] as string | null;
       if (metadata !== null) listed.metadata = JSON.parse(metadata);
       keys.push(listed);
     }
@@ -167,7 +164,7 @@ export class SqliteKvStore implements KvStore {
 const ZERO_BYTE = new Uint8Array(1);
 
 function utf8(text: string): Buffer {
-  return Buffer.from(text, "utf8");
+  return Buffer.from(text, 'utf8');
 }
 
 /** The smallest byte string above every string starting with `prefix`, or null if none exists. */
