@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     case 'start': return start(rest);
     case '--version': case '-v': process.stdout.write(`islet ${version()}\n`); return 0;
     case undefined: case 'help': case '--help': case '-h': process.stdout.write(HELP); return 0;
-    default: throw new UsageError(`Unknown command "${command}".\n\n${HELP}`);
+    default: throw new UsageError(`Unknown command "${command}". Commands: dev, kv, start.`);
   }
 }
 

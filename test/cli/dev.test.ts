@@ -113,3 +113,35 @@ test('a module that throws while loading names the file and line', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a port already in use is a clear error, and the command exits', async () => {
+  const dir = makeProject({ 'wrangler.toml': 'name = "busy"\nmain = "index.js"\ncompatibility_date = "2026-11-01"\n', 'index.js': 'export default { fetch() { return new Response("x") } }' });
+  const blocker = createServer(() => {});
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  try {
+    const port = (blocker.address() as AddressInfo).port;
+    const result = runIslet(['dev', '--port', String(port)], dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*Choose another --port`));
+  } finally {
+    blocker.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('.dev.vars edits reload the worker', async () => {
+  const dir = makeProject({
+    'wrangler.toml': 'name = "vars"\nmain = "index.js"\ncompatibility_date = "2026-11-01"\n',
+    '.dev.vars': 'SECRET=one\n',
+    'index.js': 'export default { fetch(r, env) { return new Response(env.SECRET) } }',
+  });
+  const server = await startIslet(['dev', '--port', '0'], dir);
+  try {
+    assert.equal(await (await fetch(server.url)).text(), 'one');
+    writeFileSync(join(dir, '.dev.vars'), 'SECRET=two\n');
+    await eventually(async () => (await (await fetch(server.url)).text()) === 'two');
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

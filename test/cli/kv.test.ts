@@ -60,3 +60,24 @@ test('limits are enforced with the Workers error text, and bad usage says what t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('argument mistakes are refused with a clear message; help needs no namespace', () => {
+  const dir = makeProject({ 'wrangler.toml': CONFIG, 'index.js': '' });
+  try {
+    const help = runIslet(['kv', 'key', '--help'], dir);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /islet kv key <command>/);
+    const ttl = runIslet(['kv', 'key', 'put', 'k', 'v', '--ttl', 'abc', '--binding', 'STORE', '--local'], dir);
+    assert.equal(ttl.code, 1);
+    assert.match(ttl.stderr, /--ttl expects a whole number of seconds, got "abc"/);
+    const both = runIslet(['kv', 'key', 'put', 'k', 'v', '--path', 'index.js', '--binding', 'STORE', '--local'], dir);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /either as an argument or with --path, not both/);
+    const extra = runIslet(['kv', 'key', 'get', 'k', 'again', '--binding', 'STORE', '--local'], dir);
+    assert.equal(extra.code, 1);
+    assert.match(extra.stderr, /Too many arguments/);
+    assert.equal(JSON.parse(runIslet(['kv', 'key', 'list', '--binding', 'STORE', '--local'], dir).stdout).length, 0, 'nothing stored');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

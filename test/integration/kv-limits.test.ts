@@ -60,6 +60,13 @@ describe('limits', () => {
     await nothingStored('lim:ttl');
   });
 
+  test('the 1,001st KV operation of one invocation is refused, as on Workers', async () => {
+    await rejects(server, `for (let i = 0; i < 1001; i++) await env.KV.get('ops:' + i); return 'all ran';`, 'Error',
+      'Too many API requests by single worker invocation.');
+    // The budget is per invocation: the next request starts again from zero.
+    assert.equal(await run(server, `for (let i = 0; i < 1000; i++) await env.KV.get('ops:' + i); return 'all ran';`), 'all ran');
+  });
+
   test('invalid keys and values are TypeErrors', async () => {
     await rejects(server, `return env.KV.put('', 'v');`, 'TypeError', 'Key name cannot be empty.');
     await rejects(server, `return env.KV.get('..');`, 'TypeError', '".." is not allowed as a key name.');

@@ -76,7 +76,7 @@ cpu_ms = 100
     assert.deepEqual(config.limits, { ...DEFAULT_LIMITS, cpuMs: 100 });
     assert.equal(config.configPath, path.join(dir, 'wrangler.toml'));
     assert.equal(config.rootDir, dir);
-    assert.deepEqual(config.warnings, []);
+    assert.deepEqual(config.warnings, ['wrangler.toml: kv_namespaces[1] has no "id"; local state uses the binding name "SESSIONS" as the namespace id']);
   });
 
   it('reads wrangler.json and defaults what is absent', () => {
@@ -105,12 +105,25 @@ cpu_ms = 100
     assert.deepEqual(config.kvNamespaces, [{ binding: 'KV', id: 'k1' }]);
   });
 
+  it('warns when no compatibility_date is set, as wrangler does', () => {
+    const { warnings } = readWorkerConfig({ cwd: toml('') });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /no "compatibility_date" is set/);
+  });
+
+  it('accepts cpu_ms up to the 300,000 ms Workers allows', () => {
+    assert.equal(readWorkerConfig({ cwd: toml('[limits]\ncpu_ms = 300000') }).limits.cpuMs, 300_000);
+    assert.throws(() => readWorkerConfig({ cwd: toml('[limits]\ncpu_ms = 300001') }), /limits\.cpu_ms.*from 1 to 300000/);
+    assert.throws(() => readWorkerConfig({ cwd: toml('[limits]\ncpu_ms = 1.5') }), /limits\.cpu_ms/);
+  });
+
   it('accepts an unquoted TOML date', () => {
     assert.equal(readWorkerConfig({ cwd: toml('compatibility_date = 2024-01-15') }).compatibilityDate, '2024-01-15');
   });
 
   it('warns about keys Islet does not support, and ignores other unknown keys', () => {
     const dir = toml(`workers_dev = true
+compatibility_date = "2026-11-01"
 compatibility_flags = ["nodejs_compat"]
 [[durable_objects.bindings]]
 name = "DO"

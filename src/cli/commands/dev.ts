@@ -4,7 +4,7 @@ import { Islet } from '../../host/islet.js';
 import { createHttpFront, listen } from '../../host/server/http-front.js';
 import { DevWorker } from '../../host/workers/dev-worker.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
-import { parse, parseOutbound, parsePort, parseVars } from '../args.js';
+import { UsageError, parse, parseOutbound, parsePort, parseVars } from '../args.js';
 import { describeError } from '../errors.js';
 import { onShutdown } from '../shutdown.js';
 
@@ -59,7 +59,15 @@ export async function dev(argv: string[]): Promise<number> {
     throw err;
   }
   const server = createHttpFront({ route: () => worker, onError: (err) => say(describeError(err)) });
-  const address = await listen(server, port, ip);
+  let address: Awaited<ReturnType<typeof listen>>;
+  try {
+    address = await listen(server, port, ip);
+  } catch (err) {
+    // Nothing may keep the process alive after this (the file watcher would).
+    worker.close();
+    islet.close();
+    throw new UsageError(`Cannot listen on ${ip}:${port}: ${(err as Error).message}. Choose another --port or --ip.`);
+  }
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const bindings = first.kvNamespaces.map((ns) => `  env.${ns.binding} (KV namespace ${ns.id})`);
   say(`Serving ${first.name} from ${relative(cwd, first.main) || first.main}`);

@@ -54,8 +54,13 @@ export async function kv(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === undefined || group === '--help' || group === '-h') { process.stdout.write(KV_HELP); return 0; }
   if (group !== 'key') throw new UsageError(`Unknown kv command "${group}". Use: islet kv key put|get|list|delete`);
+  if (command === undefined || command === '--help' || command === '-h') { process.stdout.write(KV_HELP); return 0; }
   const { values, positionals } = parse(rest, OPTIONS);
-  if (values.help === true || command === undefined) { process.stdout.write(KV_HELP); return 0; }
+  if (values.help === true) { process.stdout.write(KV_HELP); return 0; }
+  const expected = command === 'put' ? (values.path === undefined ? 2 : 1) : command === 'list' ? 0 : 1;
+  if (positionals.length > expected) {
+    throw new UsageError(`Too many arguments for "kv key ${command}": ${positionals.slice(expected).join(' ')}${command === 'put' && values.path !== undefined ? ' (give the value either as an argument or with --path, not both)' : ''}`);
+  }
   if (values.local !== true) {
     throw new UsageError('Add --local to use local state (the state islet dev uses). Remote namespaces come with islet serve.');
   }
@@ -70,8 +75,8 @@ export async function kv(argv: string[]): Promise<number> {
         else if (positionals[1] !== undefined) value = Buffer.from(positionals[1], 'utf8');
         else throw new UsageError('Give the value as an argument or with --path FILE.');
         await binding.put(key, value, {
-          ...(values.ttl !== undefined ? { expirationTtl: Number(values.ttl) } : {}),
-          ...(values.expiration !== undefined ? { expiration: Number(values.expiration) } : {}),
+          ...(values.ttl !== undefined ? { expirationTtl: wholeNumber(values.ttl, '--ttl') } : {}),
+          ...(values.expiration !== undefined ? { expiration: wholeNumber(values.expiration, '--expiration') } : {}),
           ...(values.metadata !== undefined ? { metadata: checkJson(values.metadata) } : {}),
         });
         process.stderr.write(`Writing the value to key "${key}" in namespace ${namespaceId}.\n`);
@@ -109,6 +114,11 @@ export async function kv(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
+}
+
+function wholeNumber(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} expects a whole number of seconds, got "${text}"`);
+  return Number(text);
 }
 
 function checkJson(text: string): string {

@@ -9,7 +9,7 @@ import { PrefixRouter } from '../../host/router/prefix-router.js';
 import { createHttpFront, listen } from '../../host/server/http-front.js';
 import { warmMapped } from '../../host/workers/dev-worker.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
-import { parse, parsePort } from '../args.js';
+import { UsageError, parse, parsePort } from '../args.js';
 import { describeError } from '../errors.js';
 import { onShutdown } from '../shutdown.js';
 import { seedExample } from '../seed-example.js';
@@ -75,7 +75,15 @@ export async function start(argv: string[]): Promise<number> {
   }
   const router = new PrefixRouter(mounted.map((m) => ({ prefix: `/${m.name}`, target: m.worker })));
   const server = createHttpFront({ route: (_host, path) => router.match(path), onError: (err) => process.stderr.write(`${describeError(err)}\n`) });
-  const address = await listen(server, parsePort(values.port, 8787), ip);
+  const port = parsePort(values.port, 8787);
+  let address: Awaited<ReturnType<typeof listen>>;
+  try {
+    address = await listen(server, port, ip);
+  } catch (err) {
+    for (const m of mounted) m.worker.dispose();
+    islet.close();
+    throw new UsageError(`Cannot listen on ${ip}:${port}: ${(err as Error).message}. Choose another --port or --ip.`);
+  }
   const base = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   for (const m of mounted) if (m.meta.outboundHost !== undefined) outboundRoutes.set(m.meta.outboundHost, `${base}/${m.name}`);
 

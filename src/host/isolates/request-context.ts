@@ -8,6 +8,7 @@ export class RequestContext {
   readonly resolve: (response: OutgoingResponse) => void;
   cpuMs = 0;
   subrequests = 0;
+  kvOperations = 0;
   responded = false;
   ended = false;
   wallTimer: NodeJS.Timeout | null = null;

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEADER_SEPARATOR } from '../../shared/boundary.js';
+import { hostOf, pathOf, requestUrl } from './request-url.js';
 import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
 
 /** Workers accepts request bodies up to 100 MB on most plans; larger ones get 413. */
@@ -54,7 +55,13 @@ function readBody(req: IncomingMessage): Promise<ArrayBuffer | null | 'too-large
     let total = 0;
     req.on('data', (chunk: Buffer) => {
       total += chunk.byteLength;
-      if (total > MAX_REQUEST_BODY) { resolve('too-large'); req.destroy(); return; }
+      if (total > MAX_REQUEST_BODY) {
+        // Stop reading; the 413 goes out and the connection closes behind it (see tooLarge).
+        req.removeAllListeners('data');
+        req.pause();
+        resolve('too-large');
+        return;
+      }
       chunks.push(chunk);
     });
     req.on('end', () => {
@@ -85,6 +92,12 @@ function writeResponse(res: ServerResponse, response: OutgoingResponse, traceId:
   res.end(response.body ?? undefined);
 }
 
+/** 413, then the connection closes: the rest of an oversized body is never read. */
+function tooLarge(res: ServerResponse): void {
+  res.writeHead(413, ['content-type', 'text/plain;charset=UTF-8', 'connection', 'close']);
+  res.end(`Request body exceeds the limit of ${MAX_REQUEST_BODY} bytes.\n`, () => res.socket?.destroy());
+}
+
 function plain(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, ['content-type', 'text/plain;charset=UTF-8']);
   res.end(message);
@@ -102,18 +115,18 @@ export function createHttpFront(options: FrontOptions): Server {
       .then((response) => writeResponse(res, response, traceId), failed(res));
   };
   return createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
-    const host = req.headers.host ?? 'localhost';
-    const path = req.url ?? '/';
-    const target = options.route(host, path);
-    if (target === null) { plain(res, 404, `No worker is routed for ${host}${path}\n`); return; }
-    const url = `http://${host}${path}`;
+    const url = requestUrl(req.headers.host, req.url ?? '');
+    if (url === null) { plain(res, 400, 'Bad Request: the Host header or the request target is not valid.\n'); return; }
+    const path = pathOf(url);
+    const target = options.route(hostOf(url), path);
+    if (target === null) { plain(res, 404, `No worker is routed for ${url}\n`); return; }
     // Most requests have no body: they go straight to the worker, without waiting a turn.
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
       dispatch(req, res, target, url, null);
       return;
     }
     readBody(req).then((body) => {
-      if (body === 'too-large') plain(res, 413, `Request body exceeds the limit of ${MAX_REQUEST_BODY} bytes.\n`);
+      if (body === 'too-large') tooLarge(res);
       else dispatch(req, res, target, url, body);
     }, failed(res));
   });

@@ -1,5 +1,7 @@
 // The worker `islet dev` serves: rebuilt and swapped in when its files change. A build or load that
 // fails is reported and the previous version keeps serving, so a typo never takes the server down.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Islet, LoadedProject } from '../islet.js';
 import type { ResidentWorker } from '../isolates/resident-worker.js';
 import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
@@ -49,7 +51,9 @@ export class DevWorker {
     const started = performance.now();
     const config = this.#loadConfig();
     if (config.warnings !== undefined && config.warnings.length > 0) this.#events.onWarnings?.(config.warnings);
-    const own = [config.main, ...(config.configPath === null ? [] : [config.configPath])];
+    // .dev.vars is read with the config, so editing it reloads like editing the config does.
+    const devVars = join(config.rootDir, '.dev.vars');
+    const own = [config.main, ...(config.configPath === null ? [] : [config.configPath]), ...(existsSync(devVars) ? [devVars] : [])];
     let loaded: LoadedProject;
     try {
       loaded = await this.#islet.loadProject(config);

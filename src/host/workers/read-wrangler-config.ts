@@ -35,6 +35,8 @@ export interface ReadWorkerConfigOptions {
 export type ReadWorkerConfigResult = WorkerConfig & { warnings: string[] };
 
 // Same names and order as wrangler's findWranglerConfig.
+const MAX_CPU_MS = 300_000;
+
 export const CONFIG_FILE_NAMES = ['wrangler.json', 'wrangler.jsonc', 'wrangler.toml'] as const;
 
 // Keys a Workers project may rely on at runtime or build time; silently dropping them would
@@ -95,6 +97,9 @@ export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerCo
 
   const name = optionalString(raw, 'name', fail) ?? path.basename(rootDir);
   const compatibilityDate = readCompatibilityDate(raw['compatibility_date'], fail);
+  if (compatibilityDate === null && configPath !== null) {
+    warnings.push(`${file}: no "compatibility_date" is set; add one (e.g. compatibility_date = "${new Date().toISOString().slice(0, 10)}") so behaviour does not change under you`);
+  }
 
   let main: string;
   if (entry !== undefined) {
@@ -145,6 +150,8 @@ export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerCo
     if (!isTable(item)) return fail('INVALID_TYPE', at, 'must be a table with "binding" and "id"');
     const binding = item['binding'];
     if (typeof binding !== 'string') return fail('INVALID_TYPE', `${at}.binding`, 'must be a string');
+    // wrangler dev accepts a namespace without an id and keys local state by the binding; so do we, with a warning.
+    if (item['id'] === undefined) warnings.push(`${file}: ${at} has no "id"; local state uses the binding name "${binding}" as the namespace id`);
     const id = item['id'] ?? binding;
     if (typeof id !== 'string' || id === '') return fail('INVALID_TYPE', `${at}.id`, 'must be a non-empty string');
     claim(binding, `${at}.binding`, file);
@@ -167,7 +174,10 @@ export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerCo
   if (!isTable(rawLimits)) fail('INVALID_TYPE', 'limits', 'must be a table/object');
   const cpuMs = (rawLimits as Record<string, unknown>)['cpu_ms'];
   if (cpuMs !== undefined) {
-    if (typeof cpuMs !== 'number' || !Number.isFinite(cpuMs) || cpuMs <= 0) fail('INVALID_TYPE', 'limits.cpu_ms', 'must be a positive number of milliseconds');
+    // Workers accepts up to 5 minutes of CPU time per invocation (300,000 ms).
+    if (typeof cpuMs !== 'number' || !Number.isInteger(cpuMs) || cpuMs <= 0 || cpuMs > MAX_CPU_MS) {
+      fail('INVALID_TYPE', 'limits.cpu_ms', `must be a whole number of milliseconds from 1 to ${MAX_CPU_MS}`);
+    }
     limits.cpuMs = cpuMs as number;
   }
 
