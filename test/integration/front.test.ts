@@ -68,3 +68,16 @@ test('an oversized chunked body gets a 413, and the server keeps serving', async
     await server.close();
   }
 });
+
+test('32 KB of request headers are accepted; more get a 431', async () => {
+  const server = await startWorkers([{ name: 'h', code: `export default { fetch(r) { return new Response(String(r.headers.get('x-big').length)); } }` }]);
+  try {
+    const port = Number(new URL(server.url).port);
+    // Just under the limit once the request line and the other headers are counted.
+    const fits = 'a'.repeat(31 * 1024);
+    assert.deepEqual(await get(`${server.url}/`, { 'x-big': fits }), { status: 200, body: String(fits.length) });
+    assert.equal(await raw(port, `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(33 * 1024)}\r\n\r\n`), 'HTTP/1.1 431 Request Header Fields Too Large');
+  } finally {
+    await server.close();
+  }
+});
