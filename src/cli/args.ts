@@ -1,5 +1,6 @@
 // Argument parsing shared by the commands, on node:util's parseArgs.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EgressConfigError, EgressPolicy } from '../host/outbound/egress-policy.js';
 
 export class UsageError extends Error {
   readonly code = 'ERR_USAGE';
@@ -35,6 +36,18 @@ export function parseOutbound(values: string[] | undefined): Map<string, string>
     routes.set(host.toLowerCase(), target);
   }
   return routes;
+}
+
+/** `--allow-egress CIDR|HOST`: destinations subrequests may reach beyond the public Internet. */
+export function parseAllowEgress(values: string[] | undefined): string[] {
+  const allow = values ?? [];
+  try {
+    new EgressPolicy(allow);
+  } catch (err) {
+    if (err instanceof EgressConfigError) throw new UsageError(`--allow-egress: ${err.message}`);
+    throw err;
+  }
+  return allow;
 }
 
 export function parsePort(value: string | undefined, fallback: number): number {

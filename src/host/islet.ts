@@ -5,7 +5,7 @@ import { KvBinding } from './bindings/kv/kv-binding.js';
 import { IsolatePool } from './isolates/isolate-pool.js';
 import { ResidentWorker, type WorkerSpec } from './isolates/resident-worker.js';
 import { TextLogSink, type LogSink } from './observability/log-sink.js';
-import { Outbound } from './outbound/outbound-fetch.js';
+import { Outbound, type EgressOptions } from './outbound/outbound-fetch.js';
 import { SqliteKvStore } from './storage/kv/sqlite-kv-store.js';
 import { bundleWorker } from './workers/bundle-worker.js';
 import { StackMapper } from './workers/stack-mapper.js';
@@ -15,8 +15,13 @@ export interface IsletOptions {
   /** Where SQLite files live (`.islet/` in development). */
   dataDir: string;
   log?: LogSink;
-  /** hostname -> origin: where tenant subrequests to that host go instead. */
+  /** hostname -> origin: where tenant subrequests to that host go instead. Route targets are always reachable. */
   outboundRoutes?: ReadonlyMap<string, string>;
+  /**
+   * Subrequests reach only public addresses unless `allow` lists more: CIDRs (`10.0.0.0/8`) and
+   * hostnames (`api.internal`, `*.internal`). An invalid entry throws EgressConfigError.
+   */
+  egress?: EgressOptions;
   /** Booted isolates kept ready for cold starts. */
   spareIsolates?: number;
 }
@@ -48,10 +53,11 @@ export class Islet {
   readonly #outbound: Outbound;
 
   constructor(options: IsletOptions) {
+    // First: a bad egress entry should fail before anything is opened.
+    this.#outbound = new Outbound({ routes: options.outboundRoutes ?? new Map(), ...(options.egress ? { egress: options.egress } : {}) });
     mkdirSync(options.dataDir, { recursive: true });
     this.log = options.log ?? new TextLogSink();
     this.kvStore = new SqliteKvStore(options.dataDir);
-    this.#outbound = new Outbound({ routes: options.outboundRoutes ?? new Map() });
     this.pool = new IsolatePool({ spares: options.spareIsolates ?? 2, memoryMb: DEFAULT_LIMITS.memoryMb });
   }
 
@@ -100,5 +106,6 @@ export class Islet {
   close(): void {
     this.pool.close();
     this.kvStore.close();
+    void this.#outbound.close();
   }
 }

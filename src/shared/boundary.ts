@@ -42,11 +42,52 @@ export const Op = {
   KvList: 23,
   /** (opId, method, url, headers, body ArrayBuffer | null, redirect) -> async FetchResult */
   Fetch: 30,
+  // Web Crypto. Keys and hash states live in a per-isolate host table; the isolate holds handles.
+  // Async crypto ops answer `[1, value]` or `[0, ErrorKind, message]` as their value, so the
+  // DOMException kinds WebCrypto names survive the generic async completion path.
+  // Algorithms cross as flat [member, value, ...] pairs; a KeyRecord is
+  // [handle, type, extractable, usages, algorithm pairs].
+  /** (opId, algorithm name, data ArrayBuffer) -> async ArrayBuffer */
+  CryptoDigest: 40,
+  /** (opId, algorithm, extractable, usages) -> async [KeyRecord] or [public KeyRecord, private KeyRecord] */
+  CryptoGenerateKey: 41,
+  /** (opId, format, key data ArrayBuffer | JWK JSON text, algorithm, extractable, usages) -> async KeyRecord */
+  CryptoImportKey: 42,
+  /** (opId, format, handle) -> async ArrayBuffer | JWK JSON text */
+  CryptoExportKey: 43,
+  /** (opId, algorithm, handle, data) -> async ArrayBuffer */
+  CryptoSign: 44,
+  /** (opId, algorithm, handle, signature, data) -> async boolean */
+  CryptoVerify: 45,
+  /** (opId, algorithm, handle, data) -> async ArrayBuffer */
+  CryptoEncrypt: 46,
+  /** (opId, algorithm, handle, data) -> async ArrayBuffer */
+  CryptoDecrypt: 47,
+  /** (opId, algorithm, handle, length | null) -> async ArrayBuffer */
+  CryptoDeriveBits: 48,
+  /** (opId, algorithm, base handle, derived key algorithm, extractable, usages) -> async KeyRecord */
+  CryptoDeriveKey: 49,
+  /** (opId, format, handle, wrapping handle, wrap algorithm) -> async ArrayBuffer */
+  CryptoWrapKey: 50,
+  /** (opId, format, wrapped ArrayBuffer, unwrapping handle, unwrap algorithm, key algorithm, extractable, usages) -> async KeyRecord */
+  CryptoUnwrapKey: 51,
+  /** (handles: number[]) the isolate no longer references these keys or hash states */
+  CryptoRelease: 52,
+  /** (algorithm name) -> handle of a new incremental hash, or null when the table is full */
+  DigestStreamCreate: 53,
+  /** (handle, chunk: ArrayBuffer | string) -> bytes hashed */
+  DigestStreamWrite: 54,
+  /** (handle) -> ArrayBuffer digest; the handle is released */
+  DigestStreamFinish: 55,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
 /** Which constructor the sandbox uses for an error the host reports. */
-export const ErrorKind = { Error: 0, TypeError: 1, RangeError: 2, SyntaxError: 3, DataCloneError: 4, TimeoutError: 5 } as const;
+export const ErrorKind = {
+  Error: 0, TypeError: 1, RangeError: 2, SyntaxError: 3, DataCloneError: 4, TimeoutError: 5,
+  // DOMExceptions WebCrypto names; DOMSyntaxError is the DOMException "SyntaxError", not the JS one.
+  NotSupportedError: 6, InvalidAccessError: 7, DataError: 8, OperationError: 9, DOMSyntaxError: 10, QuotaExceededError: 11,
+} as const;
 export type ErrorKindCode = (typeof ErrorKind)[keyof typeof ErrorKind];
 
 /**

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { Islet, type WorkerSource } from '../../src/host/islet.js';
+import { Islet, type IsletOptions, type WorkerSource } from '../../src/host/islet.js';
 import { MemoryLogSink } from '../../src/host/observability/log-sink.js';
 import { createHttpFront, listen } from '../../src/host/server/http-front.js';
 import type { ResidentWorker } from '../../src/host/isolates/resident-worker.js';
@@ -22,6 +22,7 @@ export interface WorkerServer {
 export interface WorkerServerOptions {
   dataDir?: string;
   outboundRoutes?: ReadonlyMap<string, string>;
+  egress?: IsletOptions['egress'];
 }
 
 /**
@@ -32,7 +33,11 @@ export async function startWorkers(sources: (Omit<WorkerSource, 'name'> & { name
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'islet-test-'));
   const ownsDir = options.dataDir === undefined;
   const logs = new MemoryLogSink();
-  const islet = new Islet({ dataDir, log: logs, ...(options.outboundRoutes ? { outboundRoutes: options.outboundRoutes } : {}) });
+  const islet = new Islet({
+    dataDir, log: logs,
+    ...(options.outboundRoutes ? { outboundRoutes: options.outboundRoutes } : {}),
+    ...(options.egress ? { egress: options.egress } : {}),
+  });
   const workers = new Map<string, ResidentWorker>();
   sources.forEach((source, i) => {
     const name = source.name ?? `worker${i}`;

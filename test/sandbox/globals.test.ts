@@ -184,3 +184,11 @@ describe('navigator and self', () => {
     assert.deepEqual(r.types, Array(10).fill('function'));
   });
 });
+
+describe('interface objects', () => {
+  test('keep their WebIDL names (the bundler must not rename them)', async () => {
+    const names = ['Request', 'Response', 'Headers', 'URL', 'URLSearchParams', 'Blob', 'TextEncoder', 'TextDecoder', 'DOMException', 'KVNamespace'];
+    const r = await inIsolate(`return ${JSON.stringify(names)}.map((n) => globalThis[n].name);`);
+    assert.deepEqual(r, names);
+  });
+});

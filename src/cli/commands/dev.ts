@@ -1,10 +1,11 @@
 // islet dev [ENTRY] [--config FILE] [--port N] [--ip ADDR] [--persist-to DIR] [--var KEY:VALUE] [--outbound HOST=URL]
+//           [--allow-egress CIDR|HOST]
 import { join, relative } from 'node:path';
 import { Islet } from '../../host/islet.js';
 import { createHttpFront, listen } from '../../host/server/http-front.js';
 import { DevWorker } from '../../host/workers/dev-worker.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
-import { UsageError, parse, parseOutbound, parsePort, parseVars } from '../args.js';
+import { UsageError, parse, parseAllowEgress, parseOutbound, parsePort, parseVars } from '../args.js';
 import { describeError } from '../errors.js';
 import { onShutdown } from '../shutdown.js';
 
@@ -19,6 +20,9 @@ Options:
   --persist-to DIR     where local state (KV) is kept (default: .islet next to the config)
   --var KEY:VALUE      set or override a var (repeatable)
   --outbound HOST=URL  send the worker's subrequests for HOST to URL instead (repeatable)
+  --allow-egress CIDR|HOST
+                       let subrequests reach this network or host (repeatable); by default they reach
+                       public addresses only, not loopback, private or link-local ones
 `;
 
 export async function dev(argv: string[]): Promise<number> {
@@ -29,12 +33,14 @@ export async function dev(argv: string[]): Promise<number> {
     'persist-to': { type: 'string' },
     var: { type: 'string', multiple: true },
     outbound: { type: 'string', multiple: true },
+    'allow-egress': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) { process.stdout.write(DEV_HELP); return 0; }
   const cwd = process.cwd();
   const vars = parseVars(values.var);
   const port = parsePort(values.port, 8787);
+  const egress = { allow: parseAllowEgress(values['allow-egress']) };
   const ip = values.ip ?? '127.0.0.1';
   const loadConfig = () => readWorkerConfig({
     cwd, vars,
@@ -43,7 +49,7 @@ export async function dev(argv: string[]): Promise<number> {
   });
   const first = loadConfig();
   const dataDir = values['persist-to'] ?? join(first.rootDir, '.islet');
-  const islet = new Islet({ dataDir, outboundRoutes: parseOutbound(values.outbound) });
+  const islet = new Islet({ dataDir, outboundRoutes: parseOutbound(values.outbound), egress });
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const worker = new DevWorker(islet, loadConfig, {
     onReload: (file) => say(`Change in ${relative(cwd, file) || file}, reloading...`),

@@ -9,7 +9,7 @@ import { PrefixRouter } from '../../host/router/prefix-router.js';
 import { createHttpFront, listen } from '../../host/server/http-front.js';
 import { warmMapped } from '../../host/workers/dev-worker.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
-import { UsageError, parse, parsePort } from '../args.js';
+import { UsageError, parse, parseAllowEgress, parsePort } from '../args.js';
 import { describeError } from '../errors.js';
 import { onShutdown } from '../shutdown.js';
 import { seedExample } from '../seed-example.js';
@@ -23,6 +23,9 @@ Options:
   --ip ADDR         address to listen on (default 127.0.0.1)
   --persist-to DIR  where local state is kept (default: .islet)
   --examples DIR    folder of example projects (default: the examples/ shipped with Islet)
+  --allow-egress CIDR|HOST
+                    let subrequests reach this network or host (repeatable); by default they reach
+                    public addresses and the example services only
 `;
 
 interface TryRequest { method?: string; path?: string; body?: unknown }
@@ -43,14 +46,17 @@ function curlFor(base: string, name: string, request: TryRequest): string {
 export async function start(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     port: { type: 'string', short: 'p' }, ip: { type: 'string' }, 'persist-to': { type: 'string' },
-    examples: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    examples: { type: 'string' }, 'allow-egress': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) { process.stdout.write(START_HELP); return 0; }
   const examplesDir = values.examples ?? join(packageRoot(), 'examples');
   const dataDir = values['persist-to'] ?? join(process.cwd(), '.islet');
   const ip = values.ip ?? '127.0.0.1';
+  const egress = { allow: parseAllowEgress(values['allow-egress']) };
+  // Filled in once the server listens; route targets are always reachable, so the examples can call
+  // their sibling services on this (loopback) server.
   const outboundRoutes = new Map<string, string>();
-  const islet = new Islet({ dataDir, outboundRoutes });
+  const islet = new Islet({ dataDir, outboundRoutes, egress });
 
   const mounted: { name: string; worker: ResidentWorker; meta: ExampleMeta }[] = [];
   for (const entry of readdirSync(examplesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {

@@ -9,6 +9,8 @@ export class RequestContext {
   cpuMs = 0;
   subrequests = 0;
   kvOperations = 0;
+  /** Carried on to this request's subrequests, so chains of workers calling each other end. */
+  hops = 0;
   responded = false;
   ended = false;
   wallTimer: NodeJS.Timeout | null = null;

@@ -8,6 +8,8 @@ export interface IncomingRequest {
   headers: string;
   body: ArrayBuffer | null;
   traceId: string;
+  /** Worker invocations in the chain of subrequests that led here (x-islet-via); absent for a client's request. */
+  hops?: number;
 }
 
 export interface OutgoingResponse {

@@ -9,6 +9,8 @@ import type { LogSink } from '../observability/log-sink.js';
 import type { Outbound } from '../outbound/outbound-fetch.js';
 import type { WorkerLimits } from '../workers/worker-config.js';
 import type { CallOutcome, SandboxIsolate } from './bridge/sandbox-isolate.js';
+import { cryptoAsyncOp, cryptoSyncOp } from './host-ops/crypto-ops.js';
+import { dropCryptoTable } from './host-ops/crypto-table.js';
 import { fail, ok, typeError } from './host-ops/reply.js';
 import { MAX_RESPONSE_BODY, oversizeBody, withoutRuntimeFrames } from './host-ops/tenant-output.js';
 import * as web from './host-ops/web-ops.js';
@@ -23,6 +25,8 @@ export interface WorkerServices {
 
 /** Workers lets waitUntil work run this long after the response. */
 const WAIT_UNTIL_MS = 30_000;
+/** @see https://developers.cloudflare.com/kv/platform/limits/ */
+const MAX_KV_OPERATIONS = 1_000;
 /** Host entries not charged to a request (install, timer cleanup) get this budget. */
 const SYSTEM_CALL_MS = 1_000;
 
@@ -71,6 +75,7 @@ export class WorkerInstance {
       this.#end(ctx);
     }
     this.sandbox.dispose();
+    dropCryptoTable(this);
   }
 
   fetch(request: IncomingRequest): Promise<OutgoingResponse> {
@@ -93,6 +98,7 @@ export class WorkerInstance {
     for (const { request, resolve } of batch) {
       if (this.#dead !== null) { resolve(platformResponse(503, 'Service Unavailable: the worker is restarting.')); continue; }
       const ctx = new RequestContext(this.#nextReqId++, request.traceId, resolve);
+      ctx.hops = request.hops ?? 0;
       this.#requests.set(ctx.id, ctx);
       this.#enter(ctx, 'dispatchFetch', [ctx.id, request.method, request.url, request.headers, request.body, null]);
       // Most requests are over by now; a timer is only armed for those still waiting on something.
@@ -149,6 +155,7 @@ export class WorkerInstance {
       this.#end(other);
     }
     this.sandbox.dispose();
+    dropCryptoTable(this);
     this.onDead(reason);
   }
 
@@ -233,8 +240,18 @@ export class WorkerInstance {
       case Op.TextEncode: return web.textEncode(args);
       case Op.StructuredClone: return web.structuredCloneOp(args);
       case Op.KvGet: case Op.KvPut: case Op.KvDelete: case Op.KvList:
+        // Workers allows 1,000 KV operations per invocation (a bulk get counts once).
+        if (this.#current !== null && ++this.#current.kvOperations > MAX_KV_OPERATIONS) {
+          return fail(0, 'Too many API requests by single worker invocation.');
+        }
         return this.#async(args[0], kvOp(op, this.#services.kv, args));
       case Op.Fetch: return this.#onFetch(args);
+      case Op.CryptoDigest: case Op.CryptoGenerateKey: case Op.CryptoImportKey: case Op.CryptoExportKey:
+      case Op.CryptoSign: case Op.CryptoVerify: case Op.CryptoEncrypt: case Op.CryptoDecrypt:
+      case Op.CryptoDeriveBits: case Op.CryptoDeriveKey: case Op.CryptoWrapKey: case Op.CryptoUnwrapKey:
+        return this.#async(args[0], cryptoAsyncOp(this, op, args, this.#current !== null));
+      case Op.CryptoRelease: case Op.DigestStreamCreate: case Op.DigestStreamWrite: case Op.DigestStreamFinish:
+        return cryptoSyncOp(this, op, args);
       default: return typeError(`Unknown host operation ${String(op)}`);
     }
   }
@@ -323,6 +340,6 @@ export class WorkerInstance {
     if (ctx !== null && ++ctx.subrequests > this.#limits.subrequests) {
       return fail(0, 'Too many subrequests.');
     }
-    return this.#async(args[0], this.#services.outbound.fetch(args.slice(1)));
+    return this.#async(args[0], this.#services.outbound.fetch(args.slice(1), ctx?.hops ?? 0));
   }
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEADER_SEPARATOR } from '../../shared/boundary.js';
+import { LOOP_DETECTED, MAX_HOPS, VIA_HEADER, hopsOf } from '../outbound/loop-limit.js';
 import { hostOf, pathOf, requestUrl } from './request-url.js';
 import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
 
@@ -109,9 +110,9 @@ export function createHttpFront(options: FrontOptions): Server {
     if (!res.headersSent) plain(res, 500, 'Internal Server Error\n');
     else res.destroy();
   };
-  const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | null) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | null, hops: number) => {
     const traceId = traceIdOf(req);
-    target.fetch({ method: req.method ?? 'GET', url, headers: encodeRawHeaders(req.rawHeaders), body, traceId })
+    target.fetch({ method: req.method ?? 'GET', url, headers: encodeRawHeaders(req.rawHeaders), body, traceId, hops })
       .then((response) => writeResponse(res, response, traceId), failed(res));
   };
   return createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
@@ -120,14 +121,16 @@ export function createHttpFront(options: FrontOptions): Server {
     const path = pathOf(url);
     const target = options.route(hostOf(url), path);
     if (target === null) { plain(res, 404, `No worker is routed for ${url}\n`); return; }
+    const hops = hopsOf(req.headers[VIA_HEADER]);
+    if (hops >= MAX_HOPS) { plain(res, 508, LOOP_DETECTED); return; }
     // Most requests have no body: they go straight to the worker, without waiting a turn.
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-      dispatch(req, res, target, url, null);
+      dispatch(req, res, target, url, null, hops);
       return;
     }
     readBody(req).then((body) => {
       if (body === 'too-large') tooLarge(res);
-      else dispatch(req, res, target, url, body);
+      else dispatch(req, res, target, url, body, hops);
     }, failed(res));
   });
 }

@@ -22,6 +22,12 @@ export function makeError(kind: unknown, message: unknown): Error {
     case ErrorKind.SyntaxError: return new SyntaxErrorCtor(text);
     case ErrorKind.DataCloneError: return new DOMException(text, 'DataCloneError');
     case ErrorKind.TimeoutError: return new DOMException(text, 'TimeoutError');
+    case ErrorKind.NotSupportedError: return new DOMException(text, 'NotSupportedError');
+    case ErrorKind.InvalidAccessError: return new DOMException(text, 'InvalidAccessError');
+    case ErrorKind.DataError: return new DOMException(text, 'DataError');
+    case ErrorKind.OperationError: return new DOMException(text, 'OperationError');
+    case ErrorKind.DOMSyntaxError: return new DOMException(text, 'SyntaxError');
+    case ErrorKind.QuotaExceededError: return new DOMException(text, 'QuotaExceededError');
     default: return new ErrorCtor(text);
   }
 }

@@ -5,6 +5,8 @@ import { Blob } from '../web/blob/blob.js';
 import { structuredClone } from '../web/clone/structured-clone.js';
 import { console } from '../web/console/console.js';
 import { Crypto, crypto } from '../web/crypto/crypto.js';
+import { CryptoKey } from '../web/crypto/crypto-key.js';
+import { SubtleCrypto } from '../web/crypto/subtle.js';
 import { DOMException } from '../web/dom/dom-exception.js';
 import { TextDecoder } from '../web/encoding/text-decoder.js';
 import { TextEncoder } from '../web/encoding/text-encoder.js';
@@ -18,6 +20,8 @@ import { clearInterval, clearTimeout, setInterval, setTimeout } from '../web/tim
 import { URL } from '../web/url/url.js';
 import { URLSearchParams } from '../web/url/url-search-params.js';
 import { ExecutionContext } from '../runtime/execution-context.js';
+import { DOM_GLOBALS } from '../web/dom/globals.js';
+import { installURLPattern } from '../web/url/url-pattern.js';
 import { KVNamespace } from '../bindings/kv/kv-namespace.js';
 import { PromisePrototypeThen, PromiseResolve, ReflectApply, TypeErrorCtor } from './primordials.js';
 
@@ -50,14 +54,16 @@ const STREAM_GLOBALS = [
 export function installGlobals(global: Record<string, unknown>): void {
   const values: Record<string, unknown> = {
     Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder, Blob, DOMException,
-    Crypto, crypto, Performance, performance, console, fetch, atob, btoa, structuredClone, queueMicrotask,
+    Crypto, crypto, CryptoKey, SubtleCrypto, Performance, performance, console, fetch, atob, btoa, structuredClone, queueMicrotask,
     setTimeout, setInterval, clearTimeout, clearInterval, ExecutionContext, KVNamespace,
     navigator: new Navigator(),
+    ...DOM_GLOBALS,
   };
   for (const name of Object.keys(values)) {
     Object.defineProperty(global, name, { value: values[name], writable: true, configurable: true, enumerable: false });
   }
   Object.defineProperty(global, 'self', { value: global, writable: true, configurable: true, enumerable: false });
+  installURLPattern(global);
   // Streams are evaluated on first touch of any of their globals.
   for (const name of STREAM_GLOBALS) {
     Object.defineProperty(global, name, {

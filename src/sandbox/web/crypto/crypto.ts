@@ -1,8 +1,10 @@
-// The parts of Web Crypto this runtime has so far; randomness comes from the host's CSPRNG.
-// @see https://w3c.github.io/webcrypto/#Crypto-method-getRandomValues
+// The Crypto interface: randomness from the host's CSPRNG, crypto.subtle, and Workers' DigestStream.
+// @see https://w3c.github.io/webcrypto/#crypto-interface
 import { Op } from '../../../shared/boundary.js';
 import { hostCall } from '../../bootstrap/host.js';
 import { DOMException } from '../dom/dom-exception.js';
+import { DigestStream } from './digest-stream.js';
+import { subtle, type SubtleCrypto } from './subtle.js';
 
 const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
 
@@ -25,8 +27,11 @@ export function getRandomValues<T extends ArrayBufferView>(array: T): T {
 export function randomUUID(): string { return hostCall(Op.RandomUuid) as string; }
 
 export class Crypto {
+  get subtle(): SubtleCrypto { return subtle; }
   getRandomValues<T extends ArrayBufferView>(array: T): T { return getRandomValues(array); }
   randomUUID(): string { return randomUUID(); }
 }
 Object.defineProperty(Crypto.prototype, Symbol.toStringTag, { value: 'Crypto', configurable: true });
+// Workers puts the DigestStream constructor on Crypto.prototype; it is not a global.
+Object.defineProperty(Crypto.prototype, 'DigestStream', { value: DigestStream, writable: true, configurable: true, enumerable: false });
 export const crypto = new Crypto();

@@ -12,6 +12,8 @@ import { exactBuffer, toBytes } from '../encoding/bytes.js';
 import { utf8Encode } from '../encoding/text-encoder.js';
 import { Blob, blobBytes } from '../blob/blob.js';
 import { URLSearchParams } from '../url/url-search-params.js';
+import { FormData } from '../form-data/form-data.js';
+import { encodeFormData, parseFormData } from '../form-data/multipart.js';
 import { isReadableStream, isStreamDisturbed, readAllBytes, streamOfBytes, usedStream, type AnyReadableStream } from '../streams/streams.js';
 
 export type BodySource = string | Uint8Array | AnyReadableStream | null;
@@ -34,6 +36,10 @@ export function extractBody(init: unknown): ExtractedBody {
     return { source: blobBytes(init).slice(), contentType: init.type === '' ? null : init.type };
   }
   if (init instanceof URLSearchParams) return { source: init.toString(), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
+  if (init instanceof FormData) {
+    const { bytes, contentType } = encodeFormData(init);
+    return { source: bytes, contentType };
+  }
   if (isReadableStream(init)) {
     if (init.locked || isStreamDisturbed(init)) throw new TypeError('This ReadableStream is disturbed or locked and cannot be used as a body.');
     return { source: init, contentType: null };
@@ -104,6 +110,8 @@ export abstract class BodyHolder {
   async json(): Promise<unknown> { return JSONParse(await this.text()); }
   async arrayBuffer(): Promise<ArrayBuffer> { return exactBuffer(await this.consumeBytes()); }
   async bytes(): Promise<Uint8Array> { return new Uint8Array(await this.arrayBuffer()); }
+  /** @see https://fetch.spec.whatwg.org/#dom-body-formdata */
+  async formData(): Promise<FormData> { return parseFormData(await this.consumeBytes(), this.contentType()); }
   async blob(): Promise<Blob> {
     const bytes = await this.consumeBytes();
     return new Blob([bytes], { type: this.contentType() ?? '' });

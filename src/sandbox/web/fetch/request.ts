@@ -3,6 +3,7 @@ import { BodyHolder, extractBody } from './body.js';
 import { Headers } from './headers.js';
 import { URL } from '../url/url.js';
 import { RegExpPrototypeExec, SetPrototypeHas, TypeErrorCtor } from '../../bootstrap/primordials.js';
+import { createAbortSignal, createDependentSignal, isAbortSignal, type AbortSignal } from '../dom/abort.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH']);
@@ -33,6 +34,12 @@ export class Request extends BodyHolder {
   #headers!: Headers;
   #redirect = 'follow';
   #cf: unknown = undefined;
+  // The signal this request's signal follows. The request's own is made when first read: most
+  // requests never have theirs looked at, and one made later follows the source just the same. A copy
+  // follows the original's source while the original has no signal of its own yet, which aborts the
+  // same way (nothing aborts an incoming request's signal yet, so its copies follow nothing).
+  #signalSource: AbortSignal | null = null;
+  #signal: AbortSignal | null = null;
 
   constructor(input: unknown, init: RequestInit = {}) {
     super();
@@ -49,6 +56,11 @@ export class Request extends BodyHolder {
     if (!SetPrototypeHas(REDIRECT_MODES, redirect)) throw new TypeErrorCtor(`Invalid redirect value: ${redirect}`);
     this.#redirect = redirect;
     this.#cf = init?.cf ?? (from !== null ? from.#cf : undefined);
+    const signal = init?.signal;
+    if (signal !== undefined && signal !== null && !isAbortSignal(signal)) {
+      throw new TypeErrorCtor("Failed to construct 'Request': member signal is not of type AbortSignal.");
+    }
+    this.#signalSource = signal !== undefined ? signal as AbortSignal | null : from !== null ? from.#signalToFollow() : null;
 
     // A body given in init wins; otherwise the input request's body carries over, even with body: null.
     const hasInitBody = init?.body !== undefined && init.body !== null;
@@ -90,7 +102,15 @@ export class Request extends BodyHolder {
   get headers(): Headers { return this.#headers; }
   get redirect(): string { return this.#redirect; }
   get cf(): unknown { return this.#cf; }
-  get signal(): null { return null; }
+  /** @see https://fetch.spec.whatwg.org/#dom-request-signal */
+  get signal(): AbortSignal { return this.#ownSignal(); }
+  #ownSignal(): AbortSignal {
+    if (this.#signal === null) {
+      this.#signal = this.#signalSource === null ? createAbortSignal() : createDependentSignal([this.#signalSource]);
+    }
+    return this.#signal;
+  }
+  #signalToFollow(): AbortSignal | null { return this.#signal ?? this.#signalSource; }
   get fetcher(): null { return null; }
   get integrity(): string { return ''; }
   get keepalive(): boolean { return false; }
@@ -101,6 +121,7 @@ export class Request extends BodyHolder {
     copy.#headers = Headers.cloneOf(this.#headers);
     copy.#redirect = this.#redirect;
     copy.#cf = this.#cf;
+    copy.#signalSource = this.#signalToFollow();
     copy.initBody(this.cloneSource());
     return copy;
   }
