@@ -20,8 +20,6 @@ await Promise.all([
     // Identifiers stay: class names are observable (Request.name, error names in stack traces).
     minifyWhitespace: true,
     minifySyntax: true,
-    // esbuild renames a class that refers to itself (Request -> _Request); keepNames restores .name.
-    keepNames: true,
     legalComments: 'none',
     logLevel: 'warning',
   }),

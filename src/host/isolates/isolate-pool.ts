@@ -40,12 +40,14 @@ export class IsolatePool {
   #scheduleRefill(): void {
     if (this.#refillScheduled || this.#closed || this.#spares.length >= this.#options.spares) return;
     this.#refillScheduled = true;
-    setImmediate(() => {
+    // Two hops: the request that took a spare is dispatched in the next check phase (see
+    // WorkerInstance), and the refill, which blocks the loop for a few ms, must come after it.
+    setImmediate(() => setImmediate(() => {
       this.#refillScheduled = false;
       if (this.#closed || this.#spares.length >= this.#options.spares) return;
       this.#spares.push(new SandboxIsolate(this.image, this.#options.memoryMb));
       this.#scheduleRefill();
-    }).unref();
+    }).unref()).unref();
   }
 
   close(): void {

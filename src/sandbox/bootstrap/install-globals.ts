@@ -60,7 +60,14 @@ export function installGlobals(global: Record<string, unknown>): void {
     ...DOM_GLOBALS,
   };
   for (const name of Object.keys(values)) {
-    Object.defineProperty(global, name, { value: values[name], writable: true, configurable: true, enumerable: false });
+    const value = values[name];
+    // The bundler renames a class that refers to itself (Request becomes _Request); an interface
+    // object's name is observable, so it is set back here rather than paying for keepNames on every
+    // function of the runtime.
+    if (typeof value === 'function' && value.name !== name && /^[A-Z]/.test(name)) {
+      Object.defineProperty(value, 'name', { value: name, configurable: true });
+    }
+    Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
   }
   Object.defineProperty(global, 'self', { value: global, writable: true, configurable: true, enumerable: false });
   installURLPattern(global);
