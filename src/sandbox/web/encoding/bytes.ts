@@ -1,4 +1,5 @@
 // BufferSource handling shared by every API that accepts bytes.
+import { TypedArrayPrototypeSet, Uint8ArrayCtor } from '../../bootstrap/primordials.js';
 
 /** A view over the bytes of an ArrayBuffer or ArrayBufferView, without copying. */
 export function toBytes(input: unknown, where: string): Uint8Array {
@@ -17,8 +18,12 @@ export function exactBuffer(bytes: Uint8Array): ArrayBuffer {
 }
 
 export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
+  // By index and with the captured set(): tenants can replace array iteration and TypedArray methods.
+  const out = new Uint8ArrayCtor(total);
   let offset = 0;
-  for (const chunk of chunks) { out.set(chunk, offset); offset += chunk.byteLength; }
+  for (let i = 0; i < chunks.length; i++) {
+    TypedArrayPrototypeSet(out, chunks[i]!, offset);
+    offset += chunks[i]!.byteLength;
+  }
   return out;
 }

@@ -1,5 +1,6 @@
 // Streams come from web-streams-polyfill, the reference-derived implementation, evaluated on first
 // use only: most requests never touch a stream, and an isolate should not pay for one it never uses.
+import { concatBytes } from '../encoding/bytes.js';
 import type * as Ponyfill from 'web-streams-polyfill';
 import {
   ArrayPrototypePush, PromiseCtor, PromiseOriginals, RangeErrorCtor, ReflectDefineProperty, ReflectDeleteProperty,
@@ -78,6 +79,14 @@ export function usedStream(): AnyReadableStream {
   return stream;
 }
 
+/** A stream chunk as bytes, or null when the chunk is not bytes at all. */
+export function chunkBytes(value: unknown): Uint8Array | null {
+  if (value instanceof Uint8ArrayCtor) return value;
+  if (value instanceof ArrayBuffer) return new Uint8ArrayCtor(value);
+  if (ArrayBuffer.isView(value)) return new Uint8ArrayCtor(value.buffer, value.byteOffset, value.byteLength);
+  return null;
+}
+
 /** Reads a stream of byte chunks to the end; stops with a RangeError past `limit` bytes. */
 export async function readAllBytes(stream: AnyReadableStream, limit = Infinity): Promise<Uint8Array> {
   const reader = stream.getReader();
@@ -86,11 +95,8 @@ export async function readAllBytes(stream: AnyReadableStream, limit = Infinity):
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    let chunk: Uint8Array;
-    if (value instanceof Uint8ArrayCtor) chunk = value;
-    else if (value instanceof ArrayBuffer) chunk = new Uint8ArrayCtor(value);
-    else if (ArrayBuffer.isView(value)) chunk = new Uint8ArrayCtor(value.buffer, value.byteOffset, value.byteLength);
-    else {
+    const chunk = chunkBytes(value);
+    if (chunk === null) {
       await reader.cancel();
       throw new TypeErrorCtor('This ReadableStream did not return bytes.');
     }
@@ -101,9 +107,5 @@ export async function readAllBytes(stream: AnyReadableStream, limit = Infinity):
     }
     ArrayPrototypePush(chunks, chunk);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8ArrayCtor(total);
-  let offset = 0;
-  for (let i = 0; i < chunks.length; i++) { out.set(chunks[i]!, offset); offset += chunks[i]!.byteLength; }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks, total);
 }
