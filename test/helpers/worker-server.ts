@@ -67,12 +67,16 @@ export function startWorker(code: string, extra: Omit<WorkerSource, 'name' | 'co
   return startWorkers([{ ...extra, code, name: 'test' }], options);
 }
 
-/** Runs `body` as the inside of an async fetch handler and returns what it returns, as JSON. */
+/**
+ * Runs `body` as the inside of an async fetch handler and returns what it returns, as JSON. These
+ * checks are about API behaviour, not limits: a fresh isolate compiling a whole API's code on a loaded
+ * machine may use more than the default 50 ms of CPU, so they get a generous budget.
+ */
 export async function evalInWorker(body: string): Promise<unknown> {
   const server = await startWorker(`export default { async fetch(request, env, ctx) {
     const result = await (async () => { ${body} })();
     return Response.json({ result });
-  } }`);
+  } }`, { limits: { cpuMs: 5_000 } });
   try {
     const response = await server.fetch('/');
     const text = await response.text();
