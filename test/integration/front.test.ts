@@ -41,6 +41,8 @@ test('a Host header cannot move the path or break the URL; dot segments are reso
     }
     assert.deepEqual(await get(`${server.url}/good/a/../../good/b`, { host: 'example.com' }), { status: 200, body: 'http://example.com/good/b' });
     assert.equal(await raw(Number(port), 'GET http://elsewhere.example/good/p HTTP/1.1\r\nHost: x\r\n\r\n'), 'HTTP/1.1 200 OK');
+    // RFC 9112 section 3.2: a request with more than one Host field gets a 400.
+    assert.equal(await raw(Number(port), 'GET /good/p HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'), 'HTTP/1.1 400 Bad Request');
   } finally {
     await server.close();
   }

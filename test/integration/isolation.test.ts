@@ -52,3 +52,22 @@ test('requests to one worker run concurrently in its isolate', async () => {
     await server.close();
   }
 });
+
+test('module top-level code can use the Web APIs that need no request', async () => {
+  const server = await startWorkers([{ name: 'top', code: `
+    const base = new URL('https://example.com/api/');
+    const route = new URLPattern({ pathname: '/users/:id' });
+    const bytes = crypto.getRandomValues(new Uint8Array(4));
+    const encoded = new TextEncoder().encode('x'.repeat(1000)).length;
+    console.log('module loaded');
+    export default { fetch(request) {
+      const match = route.exec(request.url);
+      return Response.json({ base: base.href, id: match?.pathname.groups.id ?? null, random: bytes.length, encoded });
+    } };` }]);
+  try {
+    assert.deepEqual(await (await server.fetch('/users/42')).json(), { base: 'https://example.com/api/', id: '42', random: 4, encoded: 1000 });
+    assert.ok(server.logs.lines.some((l) => l.message === 'module loaded'));
+  } finally {
+    await server.close();
+  }
+});

@@ -57,3 +57,32 @@ describe('fetch', () => {
     assert.equal(seen[0]!.body, '{"n":1}');
   });
 });
+
+describe('fetch with an AbortSignal', () => {
+  test('an aborted signal rejects with its reason, before the fetch and while it waits', async () => {
+    const slow = createServer((_req, res) => { setTimeout(() => res.end('late'), 1_500); });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const port = (slow.address() as AddressInfo).port;
+    const worker = await startWorker(`export default { async fetch() {
+      const name = (e) => e instanceof DOMException ? e.name : e?.constructor?.name;
+      const before = await fetch('http://slow.example/', { signal: AbortSignal.abort() }).then(() => 'resolved', name);
+      const started = Date.now();
+      const during = await fetch('http://slow.example/', { signal: AbortSignal.timeout(100) }).then(() => 'resolved', name);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new RangeError('mine')), 50);
+      const custom = await fetch('http://slow.example/', { signal: controller.signal }).then(() => 'resolved', name);
+      return Response.json({ before, during, custom, promptly: Date.now() - started < 1_000 });
+    } }`, {}, { outboundRoutes: new Map([['slow.example', `http://127.0.0.1:${port}`]]) });
+    try {
+      const response = await worker.fetch('/');
+      const text = await response.text();
+      assert.equal(response.status, 200, text);
+      // Fetch Standard: abort with the signal's reason (AbortError by default, TimeoutError for timeout()).
+      assert.deepEqual(JSON.parse(text), { before: 'AbortError', during: 'TimeoutError', custom: 'RangeError', promptly: true });
+    } finally {
+      await worker.close();
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  });
+});

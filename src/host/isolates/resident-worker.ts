@@ -54,6 +54,9 @@ export class ResidentWorker {
     if (this.#instance !== null && !this.#instance.dead) return this.#instance;
     const started = performance.now();
     const sandbox = this.#pool.acquire(this.spec.limits.memoryMb);
+    // The instance answers bridge calls from the start: module top-level code may parse URLs, build
+    // URLPatterns or log. Request-bound I/O is refused there, as on Workers, since no request owns it.
+    const instance = new WorkerInstance(this.spec.name, sandbox, this.spec.limits, this.#services);
     try {
       sandbox.loadModule(this.spec.code, this.spec.filename, this.#moduleCache, this.spec.limits.cpuMs * 20);
       const problem = sandbox.install(this.#varsJson, this.spec.kvBindingNames);
@@ -62,7 +65,6 @@ export class ResidentWorker {
       sandbox.dispose();
       throw err;
     }
-    const instance = new WorkerInstance(this.spec.name, sandbox, this.spec.limits, this.#services);
     instance.onDead = () => { if (this.#instance === instance) this.#instance = null; };
     this.#instance = instance;
     this.onColdStart({ ms: performance.now() - started });

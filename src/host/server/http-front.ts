@@ -40,18 +40,22 @@ function newTraceId(): string {
   return TRACE_PREFIX + traceCounter.toString(16).padStart(16, '0');
 }
 
-function encodeRawHeaders(raw: string[]): string {
+/** The boundary encoding of the request's headers, or null when Host appears twice (RFC 9112 3.2: 400). */
+function encodeRawHeaders(raw: string[]): string | null {
   let out = '';
+  let hosts = 0;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    out += (i === 0 ? '' : HEADER_SEPARATOR) + raw[i]!.toLowerCase() + ':' + raw[i + 1]!;
+    const name = raw[i]!.toLowerCase();
+    if (name === 'host' && ++hosts > 1) return null;
+    out += (i === 0 ? '' : HEADER_SEPARATOR) + name + ':' + raw[i + 1]!;
   }
   return out;
 }
 
-function readBody(req: IncomingMessage): Promise<ArrayBuffer | null | 'too-large'> {
+function readBody(req: IncomingMessage): Promise<ArrayBuffer | null | 'too-large' | 'gone'> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_REQUEST_BODY) return Promise.resolve('too-large');
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let total = 0;
     req.on('data', (chunk: Buffer) => {
@@ -70,7 +74,9 @@ function readBody(req: IncomingMessage): Promise<ArrayBuffer | null | 'too-large
       const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
       resolve(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer);
     });
-    req.on('error', reject);
+    // A client that goes away mid-body is not an error of the server's: there is no one to answer.
+    req.on('error', () => resolve('gone'));
+    req.on('aborted', () => resolve('gone'));
   });
 }
 
@@ -111,8 +117,10 @@ export function createHttpFront(options: FrontOptions): Server {
     else res.destroy();
   };
   const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | null, hops: number) => {
+    const headers = encodeRawHeaders(req.rawHeaders);
+    if (headers === null) { plain(res, 400, 'Bad Request: more than one Host header.\n'); return; }
     const traceId = traceIdOf(req);
-    target.fetch({ method: req.method ?? 'GET', url, headers: encodeRawHeaders(req.rawHeaders), body, traceId, hops })
+    target.fetch({ method: req.method ?? 'GET', url, headers, body, traceId, hops })
       .then((response) => writeResponse(res, response, traceId), failed(res));
   };
   return createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
@@ -129,7 +137,8 @@ export function createHttpFront(options: FrontOptions): Server {
       return;
     }
     readBody(req).then((body) => {
-      if (body === 'too-large') tooLarge(res);
+      if (body === 'gone') res.destroy();
+      else if (body === 'too-large') tooLarge(res);
       else dispatch(req, res, target, url, body, hops);
     }, failed(res));
   });

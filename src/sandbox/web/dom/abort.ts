@@ -201,5 +201,8 @@ export function isAbortSignal(value: unknown): value is AbortSignal { return isS
 export function createDependentSignal(signals: AbortSignal[]): AbortSignal { return dependentOn(signals); }
 /** A signal nothing aborts yet, for requests made by the runtime. */
 export function createAbortSignal(): AbortSignal { return newSignal(); }
+
+/** Runs `algorithm` when `signal` aborts (the spec's "add an abort algorithm"); nothing if it already has. */
+export function addAbortAlgorithm(signal: AbortSignal, algorithm: () => void): void { addAlgorithm(signal, algorithm); }
 /** Aborts a signal the runtime owns, e.g. an incoming request's when its client goes away. */
 export function signalAbort(signal: AbortSignal, reason: unknown): void { abortSignal(signal, reason); }
