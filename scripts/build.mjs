@@ -1,12 +1,29 @@
 // Builds the two artefacts Islet runs: the sandbox runtime (one script every isolate evaluates) and the
 // host CLI. Runs on `npm install` (prepare) and before tests and benchmarks.
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 mkdirSync(join(root, 'dist'), { recursive: true });
+
+// urlpattern-polyfill canonicalizes a pathname by parsing it as a URL relative to https://example.com,
+// so "//evil.test/users/1" becomes host evil.test and pathname /users/1, and a route on /users/:id
+// matches a request for //evil.test/users/1. The spec sets the pathname on a dummy URL instead
+// (https://urlpattern.spec.whatwg.org/#canonicalize-a-pathname), which is what this patch does.
+const URLPATTERN_BUG = 'e=new URL(n?e:"/-"+e,"https://example.com").pathname';
+const URLPATTERN_FIX = 'e=(()=>{let u=new URL("https://example.com");u.pathname=n?e:"/-"+e;return u.pathname})()';
+const patchUrlPattern = {
+  name: 'patch-urlpattern-pathname',
+  setup(b) {
+    b.onLoad({ filter: /urlpattern-polyfill[\\/]dist[\\/]urlpattern\.c?js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(URLPATTERN_BUG)) throw new Error(`urlpattern-polyfill changed: re-check the pathname patch in ${args.path}`);
+      return { contents: source.replace(URLPATTERN_BUG, URLPATTERN_FIX), loader: 'js' };
+    });
+  },
+};
 
 await Promise.all([
   build({
@@ -18,8 +35,9 @@ await Promise.all([
     mainFields: ['module', 'main'],
     target: 'es2023',
     // Identifiers stay: class names are observable (Request.name, error names in stack traces).
-    minifyWhitespace: true,
+    plugins: [patchUrlPattern],
     minifySyntax: true,
+    minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
   }),

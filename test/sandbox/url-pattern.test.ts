@@ -80,3 +80,20 @@ describe('URLPattern', () => {
     assert.deepEqual(r, ['TypeError', 'TypeError', 'TypeError', 'TypeError', false]);
   });
 });
+
+describe('URLPattern pathname canonicalization', () => {
+  test('a path that starts with // stays a path: it cannot smuggle a host past a route', async () => {
+    // URL Standard: "//evil.test/users/1" after an authority is a pathname; canonicalizing a pathname
+    // sets it on a dummy URL (https://urlpattern.spec.whatwg.org/#canonicalize-a-pathname).
+    const r = await inIsolate(`
+      const route = new URLPattern({ pathname: '/users/:id' });
+      return {
+        smuggled: route.exec('http://a//evil.test/users/1'),
+        smuggledUrl: route.test(new URL('http://a//evil.test/users/1')),
+        plain: route.exec('http://a/users/1')?.pathname.groups.id,
+        doubleSlashPattern: new URLPattern({ pathname: '//x/:id' }).exec('http://a//x/7')?.pathname.groups.id,
+      };
+    `);
+    assert.deepEqual(r, { smuggled: null, smuggledUrl: false, plain: '1', doubleSlashPattern: '7' });
+  });
+});
