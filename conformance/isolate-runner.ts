@@ -5,7 +5,9 @@ const COMPONENTS = ['href', 'origin', 'protocol', 'username', 'password', 'host'
 const errorName = (e) => (e && e.name) || String(e);
 const pick = (url, keys) => Object.fromEntries(keys.map((k) => [k, url[k]]));
 
-// url-constructor.any.js: throws a TypeError iff failure, otherwise every listed component equal.
+// url-constructor.any.js: throws a TypeError iff failure, otherwise every listed component (and
+// searchParams) equal; url-statics-canparse.any.js and url-statics-parse.any.js: URL.canParse and
+// URL.parse agree with the constructor.
 function parsing(cases) {
   const failures = [];
   let total = 0;
@@ -13,17 +15,38 @@ function parsing(cases) {
     if (typeof c === 'string') continue;
     total++;
     const input = c.base === null || c.base === undefined ? { input: c.input } : { input: c.input, base: c.base };
-    let url;
-    try { url = new URL(c.input, input.base); } catch (e) {
-      if (!c.failure) failures.push({ input, expected: pick(c, COMPONENTS.filter((k) => k in c)), actual: 'threw ' + errorName(e) });
-      else if (!(e instanceof TypeError)) failures.push({ input, expected: 'TypeError', actual: 'threw ' + errorName(e) });
-      continue;
-    }
-    if (c.failure) { failures.push({ input, expected: 'TypeError', actual: url.href }); continue; }
-    const wrong = COMPONENTS.filter((k) => k in c && url[k] !== c[k]);
-    if (wrong.length > 0) failures.push({ input, expected: pick(c, wrong), actual: pick(url, wrong) });
+    checkParsing(c, input, failures);
   }
   return { total, failures };
+}
+
+// One entry per failing case, however many of its checks failed, so pass rates count cases.
+function checkParsing(c, input, failures) {
+  const found = [];
+  checkParsingInto(c, input, found);
+  if (found.length === 1) failures.push(found[0]);
+  else if (found.length > 1) failures.push({ input, expected: found.map((f) => f.expected), actual: found.map((f) => f.actual) });
+}
+
+function checkParsingInto(c, input, failures) {
+  const canParse = URL.canParse(c.input, input.base);
+  if (canParse !== !c.failure) failures.push({ input, expected: 'URL.canParse ' + !c.failure, actual: canParse });
+  const parsed = URL.parse(c.input, input.base);
+  if ((parsed === null) !== Boolean(c.failure) || (parsed !== null && !c.failure && parsed.href !== c.href)) {
+    failures.push({ input, expected: 'URL.parse ' + (c.failure ? 'null' : c.href), actual: parsed === null ? null : parsed.href });
+  }
+  let url;
+  try { url = new URL(c.input, input.base); } catch (e) {
+    if (!c.failure) failures.push({ input, expected: pick(c, COMPONENTS.filter((k) => k in c)), actual: 'threw ' + errorName(e) });
+    else if (!(e instanceof TypeError)) failures.push({ input, expected: 'TypeError', actual: 'threw ' + errorName(e) });
+    return;
+  }
+  if (c.failure) { failures.push({ input, expected: 'TypeError', actual: url.href }); return; }
+  const wrong = COMPONENTS.filter((k) => k in c && url[k] !== c[k]);
+  if (wrong.length > 0) failures.push({ input, expected: pick(c, wrong), actual: pick(url, wrong) });
+  if ('searchParams' in c && url.searchParams.toString() !== c.searchParams) {
+    failures.push({ input, expected: { searchParams: c.searchParams }, actual: { searchParams: url.searchParams.toString() } });
+  }
 }
 
 // url-setters.any.js: new URL(href), assign new_value, then every key of expected equal.
