@@ -1,6 +1,6 @@
 // Runs the real `bin/islet` launcher as a child process, as a user would.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +13,18 @@ export function runIslet(args: string[], cwd: string, input?: string) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Writes files (relative path -> content) into a new temp project directory. */
-export function makeProject(files: Record<string, string>): string {
+/**
+ * Writes files (relative path -> content) into a new temp project directory. `packages` are linked
+ * into its node_modules from Islet's own, as `npm install` would have put them there.
+ */
+export function makeProject(files: Record<string, string>, packages: string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'islet-project-'));
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
   }
+  if (packages.length > 0) mkdirSync(join(dir, 'node_modules'));
+  for (const name of packages) symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
   return dir;
 }
 
