@@ -6,12 +6,13 @@ import { complete } from './bootstrap/host.js';
 import { installGlobals } from './bootstrap/install-globals.js';
 import { dispatchFetch } from './runtime/dispatch-fetch.js';
 import { install } from './runtime/worker-module.js';
+import { reportRejection } from './web/dom/report-rejection.js';
 import { dropTimers, fireTimer } from './web/timers/timers.js';
 
 installGlobals(globalThis as unknown as Record<string, unknown>);
 
 Object.defineProperty(globalThis, ENTRIES_GLOBAL, {
-  value: { install, dispatchFetch, complete, fireTimer, dropTimers },
+  value: { install, dispatchFetch, complete, fireTimer, dropTimers, reportRejection },
   configurable: true,
   enumerable: false,
   writable: false,

@@ -79,6 +79,19 @@ export const Op = {
   DigestStreamWrite: 54,
   /** (handle) -> ArrayBuffer digest; the handle is released */
   DigestStreamFinish: 55,
+  // Compression streams. The zlib state lives in a per-isolate host table; the isolate holds handles.
+  // Input crosses in slices and output comes back in bounded slices: `more` says the engine holds
+  // more output for the input it has, to be fetched with CompressionRead once the reader wants it.
+  /** (format: 'gzip' | 'deflate' | 'deflate-raw', decompress: boolean) -> handle, or null when the table is full */
+  CompressionCreate: 60,
+  /** (handle, input ArrayBuffer) -> [output ArrayBuffer | null, more: boolean]; the previous input must be used up */
+  CompressionWrite: 61,
+  /** (handle) end of input -> [output ArrayBuffer | null, more: boolean]; the handle is released once `more` is false */
+  CompressionFinish: 62,
+  /** (handle) -> [output ArrayBuffer | null, more: boolean], continuing the last write or finish */
+  CompressionRead: 63,
+  /** (handles: number[]) the isolate no longer references these compression streams */
+  CompressionRelease: 64,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -116,9 +129,10 @@ export const HEADER_SEPARATOR = '\n';
 /**
  * Entry points the runtime exposes to the host once it has booted: install(namespace, varsJson,
  * kvBindingNames), dispatchFetch(reqId, method, url, headers, body, cfJson), complete(opId, ok, value),
- * fireTimer(timerId), dropTimers(timerIds).
+ * fireTimer(timerId), dropTimers(timerIds), reportRejection(isError, valueOrName, message, stack) ->
+ * whether the host should still log the rejection (no `unhandledrejection` listener canceled it).
  */
-export const ENTRY_NAMES = ['install', 'dispatchFetch', 'complete', 'fireTimer', 'dropTimers'] as const;
+export const ENTRY_NAMES = ['install', 'dispatchFetch', 'complete', 'fireTimer', 'dropTimers', 'reportRejection'] as const;
 export type EntryName = (typeof ENTRY_NAMES)[number];
 
 /** The global name under which the host hands the bridge to the runtime; the runtime deletes it at once. */

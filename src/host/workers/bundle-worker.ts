@@ -36,7 +36,7 @@ function buildOptions(rootDir: string): esbuild.BuildOptions {
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['browser', 'module', 'main'],
     target: 'es2022',
-    loader: { '.js': 'jsx', '.mjs': 'jsx', '.cjs': 'jsx', '.txt': 'text', '.html': 'text', '.sql': 'text' },
+    loader: { '.js': 'jsx', '.mjs': 'jsx', '.cjs': 'jsx', '.txt': 'text', '.html': 'text', '.sql': 'text', '.wasm': 'binary' },
     define: { 'process.env.NODE_ENV': JSON.stringify(process.env['NODE_ENV'] ?? 'production') },
     keepNames: true,
     // Runtime-provided modules; the isolate decides whether it can link them.
@@ -48,9 +48,38 @@ function buildOptions(rootDir: string): esbuild.BuildOptions {
     sourcemap: 'external',
     sourcesContent: false,
     logLevel: 'silent',
-    plugins: [rejectNodeBuiltins],
+    plugins: [rejectNodeBuiltins, wasmModules],
   };
 }
+
+const WASM_NAMESPACE = 'islet-wasm-module';
+const WASM_BYTES = Symbol('wasm-bytes');
+
+/**
+ * `import mod from './x.wasm'` (or `./x.wasm?module`) gives a compiled WebAssembly.Module, as
+ * wrangler's CompiledWasm rule does. A worker is one module here, so the bytes are inlined (esbuild's
+ * binary loader) and compiled once, when the bundle is evaluated.
+ */
+const wasmModules: esbuild.Plugin = {
+  name: 'islet-wasm-modules',
+  setup(build) {
+    build.onResolve({ filter: /\.wasm(\?module)?$/ }, async (args) => {
+      // The wrapper's own import of the file: its bytes, through the binary loader.
+      if (args.namespace === WASM_NAMESPACE) return { path: args.path, namespace: 'file' };
+      if (args.pluginData === WASM_BYTES) return undefined;
+      const resolved = await build.resolve(args.path.replace(/\?module$/, ''), {
+        kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: WASM_BYTES,
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { path: resolved.path, namespace: WASM_NAMESPACE };
+    });
+    build.onLoad({ filter: /.*/, namespace: WASM_NAMESPACE }, (args) => ({
+      contents: `import bytes from ${JSON.stringify(args.path)};\nexport default new WebAssembly.Module(bytes);\n`,
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 const rejectNodeBuiltins: esbuild.Plugin = {
   name: 'islet-reject-node-builtins',

@@ -15,6 +15,7 @@ import { Headers } from '../web/fetch/headers.js';
 import { Request } from '../web/fetch/request.js';
 import { Response } from '../web/fetch/response.js';
 import { Performance, performance } from '../web/performance/performance.js';
+import { installStreamClasses } from '../web/streams/stream-class-globals.js';
 import { loadStreams } from '../web/streams/streams.js';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from '../web/timers/timers.js';
 import { URL } from '../web/url/url.js';
@@ -22,6 +23,7 @@ import { URLSearchParams } from '../web/url/url-search-params.js';
 import { ExecutionContext } from '../runtime/execution-context.js';
 import { DOM_GLOBALS } from '../web/dom/globals.js';
 import { installURLPattern } from '../web/url/url-pattern.js';
+import { installWebAssembly } from '../web/wasm/webassembly.js';
 import { KVNamespace } from '../bindings/kv/kv-namespace.js';
 import { PromisePrototypeThen, PromiseResolve, ReflectApply, TypeErrorCtor } from './primordials.js';
 
@@ -71,6 +73,8 @@ export function installGlobals(global: Record<string, unknown>): void {
   }
   Object.defineProperty(global, 'self', { value: global, writable: true, configurable: true, enumerable: false });
   installURLPattern(global);
+  installStreamClasses(global);
+  installWebAssembly();
   // Streams are evaluated on first touch of any of their globals.
   for (const name of STREAM_GLOBALS) {
     Object.defineProperty(global, name, {

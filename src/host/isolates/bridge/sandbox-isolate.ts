@@ -28,6 +28,7 @@ export class SandboxIsolate {
   readonly #entries = new Map<EntryName, EntryRef>();
   #rethrow: EntryRef;
   #module: ivm.Module | null = null;
+  #reportingRejection = false;
 
   constructor(image: RuntimeImage, memoryMb: number) {
     const started = performance.now();
@@ -126,11 +127,34 @@ export class SandboxIsolate {
       // itself ran to the end (its return value is lost, but no entry's result matters then).
       const thrown = this.#takeFault();
       if (thrown !== null) return { ok: false, reason: 'exception', message: thrown, cpuMs };
-      return { ok: true, value: undefined, cpuMs, unhandledRejection: describe(err) };
+      return this.#reportRejection(err, before, started + timeout);
     }
     const cpuMs = this.#cpuSince(before);
     if (value === ENTRY_THREW) return { ok: false, reason: 'exception', message: this.#takeFault() ?? 'unknown exception', cpuMs };
     return { ok: true, value, cpuMs };
+  }
+
+  /**
+   * A rejection nobody handled goes to the runtime's "unhandledrejection" listeners first, within
+   * what is left of the call's time; the outcome carries it for the log only if none canceled it.
+   * isolated-vm hands over a copy of the reason and not the promise, so that copy is what they see.
+   */
+  #reportRejection(err: unknown, before: bigint, deadline: number): CallOutcome {
+    const described = describe(err);
+    // A listener that leaves a rejection of its own unhandled is not asked about it again.
+    if (this.#reportingRejection) return { ok: true, value: undefined, cpuMs: this.#cpuSince(before), unhandledRejection: described };
+    this.#reportingRejection = true;
+    let outcome: CallOutcome;
+    try {
+      outcome = this.call('reportRejection', rejectionArguments(err), Math.max(1, deadline - performance.now()), false);
+    } finally {
+      this.#reportingRejection = false;
+    }
+    const cpuMs = this.#cpuSince(before);
+    if (!outcome.ok) return { ...outcome, cpuMs };
+    const logged = outcome.value !== false ? [described] : [];
+    if (outcome.unhandledRejection !== undefined) logged.push(`Uncaught (in promise) ${outcome.unhandledRejection}`);
+    return { ok: true, value: undefined, cpuMs, ...(logged.length > 0 ? { unhandledRejection: logged.join('\n') } : {}) };
   }
 
   /** What the last entry threw, described, or null when it returned. */
@@ -157,6 +181,19 @@ export class SandboxIsolate {
     this.#handler = null;
     if (!this.isolate.isDisposed) this.isolate.dispose();
   }
+}
+
+/**
+ * The reportRejection entry's arguments: (isError, valueOrName, message, stack). isolated-vm turns an
+ * error reason into a host Error (the isolate's frames, then its own below a marker) and passes a
+ * primitive through; any other object it replaces with an Error saying so.
+ */
+function rejectionArguments(reason: unknown): [boolean, unknown, string, string] {
+  if (!(reason instanceof Error)) return [false, reason, '', ''];
+  const stack = typeof reason.stack === 'string' ? reason.stack : '';
+  const boundary = stack.indexOf(ISOLATE_BOUNDARY);
+  const own = boundary === -1 ? stack : stack.slice(0, stack.lastIndexOf('\n', boundary));
+  return [true, reason.name, reason.message, own];
 }
 
 /** Primitives cross as they are; only objects (ArrayBuffers, arrays) need isolated-vm's copy, which costs. */

@@ -99,3 +99,6 @@ function incompleteUtf8Suffix(bytes: Uint8Array): number {
   }
   return 0;
 }
+
+/** decode() as the runtime booted with it, for TextDecoderStream: the prototype's can be replaced. */
+export const TextDecoderPrototypeDecode = TextDecoder.prototype.decode;

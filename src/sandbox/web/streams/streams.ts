@@ -3,9 +3,8 @@
 import { concatBytes } from '../encoding/bytes.js';
 import type * as Ponyfill from 'web-streams-polyfill';
 import {
-  ArrayPrototypePush, PromiseCtor, PromiseOriginals, RangeErrorCtor, ReflectDefineProperty, ReflectDeleteProperty,
-  ReflectGetOwnPropertyDescriptor,
-  TypeErrorCtor, Uint8ArrayCtor, globalThisRef,
+  ArrayPrototypePush, ObjectGetPrototypeOf, PromiseCtor, PromiseOriginals, RangeErrorCtor, ReflectDefineProperty, ReflectDeleteProperty,
+  ReflectGetOwnPropertyDescriptor, SymbolIterator, TypeErrorCtor, Uint8ArrayCtor, globalThisRef,
 } from '../../bootstrap/primordials.js';
 
 type StreamsModule = typeof Ponyfill;
@@ -13,39 +12,46 @@ let streams: StreamsModule | null = null;
 
 /**
  * The polyfill captures Promise, Promise.prototype.then, Promise.resolve and Promise.reject while it
- * evaluates, and that may happen after tenant code replaced them; it sees the originals instead.
+ * evaluates, and esbuild's helper that hands a lazily evaluated module's exports over iterates an
+ * array and calls Function.prototype.call. That may happen after tenant code replaced any of them;
+ * they are the originals for as long as `load` runs.
  */
-function withOriginalPromise<T>(load: () => T): T {
-  const global = globalThisRef as unknown as Record<string, unknown>;
-  const proto = PromiseCtor.prototype as unknown as Record<string, unknown>;
-  const statics = PromiseCtor as unknown as Record<string, unknown>;
-  const saved = [
-    ReflectGetOwnPropertyDescriptor(global, 'Promise'), ReflectGetOwnPropertyDescriptor(proto, 'then'),
-    ReflectGetOwnPropertyDescriptor(statics, 'resolve'), ReflectGetOwnPropertyDescriptor(statics, 'reject'),
-  ] as const;
+const ArrayPrototype = Array.prototype as unknown as Record<PropertyKey, unknown>;
+const ArrayIteratorPrototype = ObjectGetPrototypeOf((ArrayPrototype[SymbolIterator] as () => object).call([])) as Record<PropertyKey, unknown>;
+const FunctionPrototype = Function.prototype as unknown as Record<PropertyKey, unknown>;
+const ORIGINALS: [object, PropertyKey, unknown][] = [
+  [globalThisRef, 'Promise', PromiseCtor],
+  [PromiseCtor.prototype, 'then', PromiseOriginals.then],
+  [PromiseCtor, 'resolve', PromiseOriginals.resolve],
+  [PromiseCtor, 'reject', PromiseOriginals.reject],
+  [ArrayPrototype, SymbolIterator, ArrayPrototype[SymbolIterator]],
+  [ArrayIteratorPrototype, 'next', ArrayIteratorPrototype.next],
+  [FunctionPrototype, 'call', FunctionPrototype.call],
+];
+
+export function withOriginalBuiltins<T>(load: () => T): T {
   // A tenant that froze what it replaced keeps its version; nothing here may throw.
-  const put = (target: object, key: string, value: unknown) =>
-    ReflectDefineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+  const saved: (PropertyDescriptor | undefined)[] = [];
+  for (let i = 0; i < ORIGINALS.length; i++) {
+    // By index: destructuring an array would call the very iterator that may be replaced.
+    const entry = ORIGINALS[i]!;
+    saved[i] = ReflectGetOwnPropertyDescriptor(entry[0], entry[1]);
+    ReflectDefineProperty(entry[0], entry[1], { value: entry[2], writable: true, configurable: true, enumerable: false });
+  }
   try {
-    put(global, 'Promise', PromiseCtor);
-    put(proto, 'then', PromiseOriginals.then);
-    put(statics, 'resolve', PromiseOriginals.resolve);
-    put(statics, 'reject', PromiseOriginals.reject);
     return load();
   } finally {
-    const restore = (target: object, key: string, desc: PropertyDescriptor | undefined) => {
-      if (desc === undefined) ReflectDeleteProperty(target, key);
-      else ReflectDefineProperty(target, key, desc);
-    };
-    restore(global, 'Promise', saved[0]);
-    restore(proto, 'then', saved[1]);
-    restore(statics, 'resolve', saved[2]);
-    restore(statics, 'reject', saved[3]);
+    for (let i = 0; i < ORIGINALS.length; i++) {
+      const entry = ORIGINALS[i]!;
+      const desc = saved[i];
+      if (desc === undefined) ReflectDeleteProperty(entry[0], entry[1]);
+      else ReflectDefineProperty(entry[0], entry[1], desc);
+    }
   }
 }
 
 export function loadStreams(): StreamsModule {
-  if (streams === null) streams = withOriginalPromise(() => require('web-streams-polyfill') as StreamsModule);
+  if (streams === null) streams = withOriginalBuiltins(() => require('web-streams-polyfill') as StreamsModule);
   return streams;
 }
 
