@@ -1,5 +1,6 @@
-// Builds the two artefacts Islet runs: the sandbox runtime (one script every isolate evaluates) and the
-// host CLI. Runs on `npm install` (prepare) and before tests and benchmarks.
+// Builds the three artefacts Islet runs: the sandbox runtime (one script every isolate evaluates), the
+// host CLI, and the engine process `islet serve` forks. Runs on `npm install` (prepare) and before tests
+// and benchmarks.
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,6 +45,17 @@ await Promise.all([
   build({
     entryPoints: [join(root, 'src/cli/main.ts')],
     outfile: join(root, 'dist/cli.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  }),
+  build({
+    entryPoints: [join(root, 'src/host/engines/engine-main.ts')],
+    outfile: join(root, 'dist/engine.js'),
     bundle: true,
     format: 'esm',
     platform: 'node',

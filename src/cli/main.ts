@@ -1,9 +1,15 @@
 // The islet command line: a thin layer over the host's public API.
 import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
+import { deploy } from './commands/deploy.js';
 import { dev } from './commands/dev.js';
 import { kv } from './commands/kv.js';
+import { rollback } from './commands/rollback.js';
+import { secret } from './commands/secret.js';
+import { serve } from './commands/serve.js';
 import { start } from './commands/start.js';
+import { versions } from './commands/versions.js';
+import { workers } from './commands/workers.js';
 import { describeError } from './errors.js';
 
 const HELP = `islet: a self-hosted runtime for Workers-style JavaScript and TypeScript in V8 isolates
@@ -11,7 +17,16 @@ const HELP = `islet: a self-hosted runtime for Workers-style JavaScript and Type
 Usage:
   islet dev [ENTRY] [options]        serve one worker locally, reloading on change
   islet kv key put|get|list|delete   read and write a KV namespace's local state
+  islet serve [options]              run the multi-tenant server (deploys, versions, routes, engines)
   islet start [options]              serve the example workers (what npm start runs)
+
+On islet serve, over its admin API (--server URL, --token TOKEN):
+  islet deploy [ENTRY] [options]     bundle a worker and deploy it as a new version
+  islet workers list|get|delete      the workers the server runs
+  islet versions list|get            a worker's versions and their traffic
+  islet rollback [NAME]              send all traffic back to an earlier version
+  islet secret put|list|delete       a worker's secrets
+  islet kv key ... --server URL      read and write a worker's KV namespace on the server
 
 Run "islet <command> --help" for a command's options.
 `;
@@ -26,10 +41,16 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'dev': return dev(rest);
     case 'kv': return kv(rest);
+    case 'serve': return serve(rest);
     case 'start': return start(rest);
+    case 'deploy': return deploy(rest);
+    case 'workers': return workers(rest);
+    case 'versions': return versions(rest);
+    case 'rollback': return rollback(rest);
+    case 'secret': return secret(rest);
     case '--version': case '-v': process.stdout.write(`islet ${version()}\n`); return 0;
     case undefined: case 'help': case '--help': case '-h': process.stdout.write(HELP); return 0;
-    default: throw new UsageError(`Unknown command "${command}". Commands: dev, kv, start.`);
+    default: throw new UsageError(`Unknown command "${command}". Commands: dev, kv, serve, start, deploy, workers, versions, rollback, secret.`);
   }
 }
 

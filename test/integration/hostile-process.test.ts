@@ -36,7 +36,7 @@ async function childHost(fixture: string, limits: object): Promise<{ url: string
 
 test('heap-bomb-hashtable: the host survives a Map grown past the memory limit', {
   timeout: 60_000,
-  todo: 'isolated-vm aborts the process (V8 "CALL_AND_RETRY_LAST") when a Map, Set or dictionary outgrows the heap; see laverdet/isolated-vm#527 and #457',
+  todo: 'in one process (islet dev, npm start) isolated-vm aborts it (V8 "CALL_AND_RETRY_LAST") when a Map, Set or dictionary outgrows the heap (laverdet/isolated-vm#527, #457); islet serve contains it in an engine process: test/serve/quarantine.test.ts',
 }, async () => {
   const host = await childHost('heap-bomb-hashtable', { cpuMs: 10_000, memoryMb: 32 });
   try {

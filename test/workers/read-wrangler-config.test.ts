@@ -74,6 +74,7 @@ cpu_ms = 100
       { binding: 'SESSIONS', id: 'SESSIONS' },
     ]);
     assert.deepEqual(config.limits, { ...DEFAULT_LIMITS, cpuMs: 100 });
+    assert.deepEqual(config.routes, ['example.com/*']);
     assert.equal(config.configPath, path.join(dir, 'wrangler.toml'));
     assert.equal(config.rootDir, dir);
     assert.deepEqual(config.warnings, ['wrangler.toml: kv_namespaces[1] has no "id"; local state uses the binding name "SESSIONS" as the namespace id']);
@@ -87,6 +88,35 @@ cpu_ms = 100
     assert.deepEqual(config.vars, {});
     assert.deepEqual(config.kvNamespaces, []);
     assert.deepEqual(config.limits, DEFAULT_LIMITS);
+    assert.deepEqual(config.routes, []);
+  });
+
+  it('reads routes as wrangler writes them: strings, tables with pattern and zone, custom domains', () => {
+    const dir = toml(`compatibility_date = "2026-11-01"
+routes = [
+  "api.example.com/*",
+  { pattern = "*.example.org/v1/*", zone_name = "example.org" },
+  { pattern = "example.net/app*", zone_id = "0123abcd" },
+  { pattern = "shop.example.com", custom_domain = true },
+]
+`);
+    const config = readWorkerConfig({ cwd: dir });
+    // A custom domain takes every path of its hostname.
+    assert.deepEqual(config.routes, ['api.example.com/*', '*.example.org/v1/*', 'example.net/app*', 'shop.example.com/*']);
+    assert.deepEqual(config.warnings, [], 'routes are supported, not reported as ignored');
+  });
+
+  it('reads a single route, as a string or a table, from TOML and JSON', () => {
+    assert.deepEqual(readWorkerConfig({ cwd: toml('route = "example.com/*"') }).routes, ['example.com/*']);
+    assert.deepEqual(readWorkerConfig({ cwd: toml('route = { pattern = "example.com/api/*", zone_name = "example.com" }') }).routes, ['example.com/api/*']);
+    const json = project({ 'wrangler.jsonc': '{ "main": "src/index.ts", "routes": [{ "pattern": "a.example.com/*", "custom_domain": false }] }' });
+    assert.deepEqual(readWorkerConfig({ cwd: json }).routes, ['a.example.com/*']);
+  });
+
+  it('leaves .dev.vars out when asked to, as wrangler deploy does', () => {
+    const dir = project({ 'wrangler.toml': 'main = "src/index.ts"\n[vars]\nA = "config"\n', '.dev.vars': 'A=dev\nB=dev\n' });
+    assert.deepEqual(readWorkerConfig({ cwd: dir, readDevVars: false, vars: { C: 'flag' } }).vars, { A: 'config', C: 'flag' });
+    assert.deepEqual(readWorkerConfig({ cwd: dir }).vars, { A: 'dev', B: 'dev' });
   });
 
   it('reads wrangler.jsonc with comments and trailing commas', () => {
@@ -220,6 +250,13 @@ describe('readWorkerConfig errors', () => {
       ['[[kv_namespaces]]\nbinding = "KV"\nid = 7', '"kv_namespaces[0].id"'],
       ['[limits]\ncpu_ms = "fast"', '"limits.cpu_ms"'],
       ['[limits]\ncpu_ms = -1', '"limits.cpu_ms"'],
+      ['routes = "example.com/*"', '"routes"'],
+      ['routes = [""]', '"routes[0]"'],
+      ['routes = [7]', '"routes[0]"'],
+      ['routes = [{ zone_name = "example.com" }]', '"routes[0].pattern"'],
+      ['routes = [{ pattern = "example.com/*", custom_domain = "yes" }]', '"routes[0].custom_domain"'],
+      ['routes = [{ pattern = "shop.example.com/*", custom_domain = true }]', '"routes[0].pattern"'],
+      ['route = "a.example.com/*"\nroutes = ["b.example.com/*"]', '"routes"'],
     ];
     for (const [body, key] of cases) configError(() => readWorkerConfig({ cwd: toml(body) }), 'INVALID_TYPE', 'wrangler.toml', key);
     const badName = project({ 'wrangler.toml': 'name = 5\nmain = "src/index.ts"' });

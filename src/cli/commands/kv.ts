@@ -1,12 +1,14 @@
 // islet kv key put|get|list|delete, as wrangler's `kv key` commands, against the same local state
-// `islet dev` uses, so data can be seeded before or while it runs. Writes go through the same checks a
-// worker's binding applies (key and value limits, expiration rules).
+// `islet dev` uses, so data can be seeded before or while it runs, or with --server against a worker's
+// namespace on islet serve. Writes go through the same checks a worker's binding applies (key and value
+// limits, expiration rules).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KvBinding } from '../../host/bindings/kv/kv-binding.js';
 import { SqliteKvStore } from '../../host/storage/kv/sqlite-kv-store.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
 import { UsageError, parse } from '../args.js';
+import { checkJson, kvOverServer, wholeNumber } from './kv-server.js';
 
 export const KV_HELP = `islet kv key <command> [options]
 
@@ -22,12 +24,17 @@ Options:
   --config FILE        the wrangler config (default: found from the current directory)
   --local              use local state (the same state islet dev uses)
   --persist-to DIR     where local state is kept (default: .islet next to the config)
+  --server URL         use the worker's namespace on islet serve, over its admin API (without --local
+                       or --server: $ISLET_SERVER when set)
+  --token TOKEN        with --server: the admin token (default: $ISLET_ADMIN_TOKEN)
+  --name WORKER        with --server: the worker whose --binding to use (default: "name" in the config)
 `;
 
 const OPTIONS = {
   binding: { type: 'string' }, 'namespace-id': { type: 'string' }, config: { type: 'string', short: 'c' },
   local: { type: 'boolean' }, 'persist-to': { type: 'string' }, path: { type: 'string' }, ttl: { type: 'string' },
   expiration: { type: 'string' }, metadata: { type: 'string' }, prefix: { type: 'string' }, text: { type: 'boolean' },
+  server: { type: 'string' }, token: { type: 'string' }, name: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -61,8 +68,13 @@ export async function kv(argv: string[]): Promise<number> {
   if (positionals.length > expected) {
     throw new UsageError(`Too many arguments for "kv key ${command}": ${positionals.slice(expected).join(' ')}${command === 'put' && values.path !== undefined ? ' (give the value either as an argument or with --path, not both)' : ''}`);
   }
+  if (values.local === true && values.server !== undefined) throw new UsageError('Choose --local or --server, not both.');
+  const envServer = process.env['ISLET_SERVER'];
+  if (values.server !== undefined || (values.local !== true && envServer !== undefined && envServer !== '')) {
+    return kvOverServer(command, positionals, values);
+  }
   if (values.local !== true) {
-    throw new UsageError('Add --local to use local state (the state islet dev uses). Remote namespaces come with islet serve.');
+    throw new UsageError('Add --local to use local state (the state islet dev uses), or --server URL for a worker\'s namespace on islet serve.');
   }
   const { store, namespaceId, binding } = openNamespace(values);
   try {
@@ -114,14 +126,4 @@ export async function kv(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
-}
-
-function wholeNumber(text: string, flag: string): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} expects a whole number of seconds, got "${text}"`);
-  return Number(text);
-}
-
-function checkJson(text: string): string {
-  try { JSON.parse(text); } catch { throw new UsageError(`--metadata must be JSON, got ${text}`); }
-  return text;
 }

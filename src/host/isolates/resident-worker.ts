@@ -53,6 +53,7 @@ export class ResidentWorker {
   warm(): WorkerInstance {
     if (this.#instance !== null && !this.#instance.dead) return this.#instance;
     const started = performance.now();
+    this.#services.beforeCall?.(null);
     const sandbox = this.#pool.acquire(this.spec.limits.memoryMb);
     // The instance answers bridge calls from the start: module top-level code may parse URLs, build
     // URLPatterns or log. Request-bound I/O is refused there, as on Workers, since no request owns it.

@@ -9,7 +9,9 @@ import type { LogSink } from '../observability/log-sink.js';
 import type { Outbound } from '../outbound/outbound-fetch.js';
 import type { WorkerLimits } from '../workers/worker-config.js';
 import type { CallOutcome, SandboxIsolate } from './bridge/sandbox-isolate.js';
+import { compressionOp } from './host-ops/compression-ops.js';
 import { cryptoAsyncOp, cryptoSyncOp } from './host-ops/crypto-ops.js';
+import { dropCompressionTable } from './host-ops/compression-table.js';
 import { dropCryptoTable } from './host-ops/crypto-table.js';
 import { fail, ok, typeError } from './host-ops/reply.js';
 import { MAX_RESPONSE_BODY, oversizeBody, withoutRuntimeFrames } from './host-ops/tenant-output.js';
@@ -21,6 +23,8 @@ export interface WorkerServices {
   log: LogSink;
   kv: readonly KvBinding[];
   outbound: Outbound;
+  /** Told before every call into the isolate: engine processes record whose code is running (src/host/engines). */
+  beforeCall?: (ctx: RequestContext | null) => void;
 }
 
 /** Workers lets waitUntil work run this long after the response. */
@@ -76,6 +80,7 @@ export class WorkerInstance {
     }
     this.sandbox.dispose();
     dropCryptoTable(this);
+    dropCompressionTable(this);
   }
 
   fetch(request: IncomingRequest): Promise<OutgoingResponse> {
@@ -114,6 +119,7 @@ export class WorkerInstance {
     this.#current = ctx;
     const budget = ctx === null ? SYSTEM_CALL_MS : this.#limits.cpuMs - ctx.cpuMs;
     let outcome: CallOutcome;
+    this.#services.beforeCall?.(ctx);
     try {
       outcome = this.sandbox.call(entry, args, wallAllowance(budget));
     } finally {
@@ -156,6 +162,7 @@ export class WorkerInstance {
     }
     this.sandbox.dispose();
     dropCryptoTable(this);
+    dropCompressionTable(this);
     this.onDead(reason);
   }
 
@@ -252,6 +259,8 @@ export class WorkerInstance {
         return this.#async(args[0], cryptoAsyncOp(this, op, args, this.#current !== null));
       case Op.CryptoRelease: case Op.DigestStreamCreate: case Op.DigestStreamWrite: case Op.DigestStreamFinish:
         return cryptoSyncOp(this, op, args);
+      case Op.CompressionCreate: case Op.CompressionWrite: case Op.CompressionFinish: case Op.CompressionRead: case Op.CompressionRelease:
+        return compressionOp(this, op, args);
       default: return typeError(`Unknown host operation ${String(op)}`);
     }
   }

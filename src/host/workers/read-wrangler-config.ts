@@ -30,9 +30,11 @@ export interface ReadWorkerConfigOptions {
   vars?: Record<string, string>;
   /** False for commands that only need bindings (`islet kv`): a missing or absent main is then no error. */
   requireMain?: boolean;
+  /** False for `islet deploy`: .dev.vars holds local values, which wrangler deploy does not upload either. */
+  readDevVars?: boolean;
 }
 
-export type ReadWorkerConfigResult = WorkerConfig & { warnings: string[] };
+export type ReadWorkerConfigResult = WorkerConfig & { routes: string[]; warnings: string[] };
 
 // Same names and order as wrangler's findWranglerConfig.
 const MAX_CPU_MS = 300_000;
@@ -166,7 +168,7 @@ export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerCo
     }
   };
   const devVarsPath = path.join(rootDir, '.dev.vars');
-  if (isFile(devVarsPath)) override(parseDotenv(fs.readFileSync(devVarsPath, 'utf8')), display(devVarsPath, cwd));
+  if (options.readDevVars !== false && isFile(devVarsPath)) override(parseDotenv(fs.readFileSync(devVarsPath, 'utf8')), display(devVarsPath, cwd));
   if (options.vars !== undefined) override(options.vars, '--var');
 
   const limits = { ...DEFAULT_LIMITS };
@@ -181,7 +183,43 @@ export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerCo
     limits.cpuMs = cpuMs as number;
   }
 
-  return { name, main, compatibilityDate, vars, kvNamespaces, limits, configPath, rootDir, warnings };
+  const routes = readRoutes(raw, fail);
+
+  return { name, main, compatibilityDate, vars, kvNamespaces, limits, routes, configPath, rootDir, warnings };
+}
+
+/**
+ * wrangler's `route` (one) or `routes` (several), each a pattern string or a table with `pattern` and
+ * `zone_name` / `zone_id` (which only matter to Cloudflare's DNS) or `custom_domain`. A custom domain
+ * takes every path of its hostname, which as a route is `hostname/*`.
+ */
+function readRoutes(raw: Record<string, unknown>, fail: Fail): string[] {
+  if (raw['route'] !== undefined && raw['routes'] !== undefined) {
+    return fail('INVALID_TYPE', 'routes', 'and "route" are both set; use only one of them, as wrangler requires');
+  }
+  if (raw['route'] !== undefined) return [readRoute(raw['route'], 'route', fail)];
+  const list = raw['routes'] ?? [];
+  if (!Array.isArray(list)) return fail('INVALID_TYPE', 'routes', 'must be an array of patterns or tables with "pattern"');
+  return (list as unknown[]).map((item, index) => readRoute(item, `routes[${index}]`, fail));
+}
+
+function readRoute(item: unknown, at: string, fail: Fail): string {
+  if (typeof item === 'string') {
+    if (item.trim() === '') fail('INVALID_TYPE', at, 'must be a non-empty route pattern like "example.com/*"');
+    return item.trim();
+  }
+  if (!isTable(item)) return fail('INVALID_TYPE', at, 'must be a pattern string or a table with "pattern"');
+  const pattern = item['pattern'];
+  if (typeof pattern !== 'string' || pattern.trim() === '') return fail('INVALID_TYPE', `${at}.pattern`, 'must be a non-empty route pattern like "example.com/*"');
+  const customDomain = item['custom_domain'];
+  if (customDomain !== undefined && typeof customDomain !== 'boolean') return fail('INVALID_TYPE', `${at}.custom_domain`, 'must be true or false');
+  for (const key of ['zone_name', 'zone_id'] as const) {
+    if (item[key] !== undefined && typeof item[key] !== 'string') fail('INVALID_TYPE', `${at}.${key}`, 'must be a string');
+  }
+  const trimmed = pattern.trim();
+  if (customDomain !== true) return trimmed;
+  if (/[/*]/.test(trimmed)) return fail('INVALID_TYPE', `${at}.pattern`, 'of a custom domain must be a hostname, without a path or wildcard');
+  return `${trimmed}/*`;
 }
 
 /** The dotenv format wrangler reads .dev.vars with: KEY=VALUE, optional quotes, # comments. */

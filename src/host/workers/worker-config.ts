@@ -21,6 +21,12 @@ export interface WorkerConfig {
   vars: Record<string, VarValue>;
   kvNamespaces: KvNamespaceConfig[];
   limits: WorkerLimits;
+  /**
+   * Workers route patterns (`example.com/*`, `*.example.com/api/*`) from `route` / `routes`, for
+   * `islet deploy`; `islet dev` serves every path and ignores them. Optional so configs built in code
+   * need not state it; readWorkerConfig always sets it.
+   */
+  routes?: string[];
   /** Absolute path of the wrangler file, or null when running an entry without one. */
   configPath: string | null;
   /** Directory relative paths in the config resolve against; node_modules are looked up from here. */

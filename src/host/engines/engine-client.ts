@@ -1,0 +1,170 @@
+// The supervisor's side of the conversation with one engine, whatever carries it (a child process's
+// IPC channel, or a direct call to an in-process EngineHost): which specs the engine has been sent,
+// the requests, warms and stats questions awaiting an answer, and what they get when the engine goes.
+// Messages from an engine are checked as `unknown`: an engine runs tenant code.
+import { LogLevel, type LogLevelCode } from '../../shared/boundary.js';
+import { platformResponse, type IncomingRequest, type OutgoingResponse } from '../isolates/request-types.js';
+import type { LogSink } from '../observability/log-sink.js';
+import type { EngineStats, ToEngine, VersionSpec } from './engine-protocol.js';
+
+export interface EngineResult extends OutgoingResponse {
+  cpuMs: number;
+  /** The cold start this request paid for, or -1 when its isolate was already running. */
+  coldStartMs: number;
+}
+
+export type WarmResult = { ok: true; ms: number } | { ok: false; error: string };
+
+export const ENGINE_STOPPED = 'Bad Gateway: the engine running this worker stopped unexpectedly.\n';
+export const WARM_CRASHED = 'the engine crashed while loading the worker';
+
+export class EngineClient {
+  readonly #send: (message: ToEngine) => void;
+  readonly #log: LogSink;
+  /** Version id -> worker name, for every spec this engine holds. */
+  readonly #known = new Map<string, string>();
+  readonly #requests = new Map<number, (result: EngineResult) => void>();
+  readonly #warms = new Map<number, (result: WarmResult) => void>();
+  readonly #stats = new Map<number, (stats: EngineStats | null) => void>();
+  #seq = 0;
+  #closed = false;
+
+  constructor(send: (message: ToEngine) => void, log: LogSink) {
+    this.#send = send;
+    this.#log = log;
+  }
+
+  get inFlight(): number { return this.#requests.size; }
+  get closed(): boolean { return this.#closed; }
+
+  /** The worker of a version this engine holds, for blaming a crash on it. */
+  workerOf(versionId: string): string | null { return this.#known.get(versionId) ?? null; }
+
+  fetch(spec: VersionSpec, request: IncomingRequest): Promise<EngineResult> {
+    if (this.#closed) return Promise.resolve(stopped());
+    this.#introduce(spec);
+    const seq = ++this.#seq;
+    return new Promise((resolve) => {
+      this.#requests.set(seq, resolve);
+      this.#send({ t: 'req', r: [seq, spec.id, request.method, request.url, request.headers, request.body, request.traceId, request.hops ?? 0] });
+    });
+  }
+
+  warm(spec: VersionSpec): Promise<WarmResult> {
+    if (this.#closed) return Promise.resolve({ ok: false, error: WARM_CRASHED });
+    this.#introduce(spec);
+    const seq = ++this.#seq;
+    return new Promise((resolve) => {
+      this.#warms.set(seq, resolve);
+      this.#send({ t: 'warm', id: spec.id, seq });
+    });
+  }
+
+  /** A spec changed (secrets): an engine that holds the version takes the new one and drops the old isolate. */
+  replaceSpec(spec: VersionSpec): void {
+    if (this.#closed || !this.#known.has(spec.id)) return;
+    this.#known.set(spec.id, spec.worker);
+    this.#send({ t: 'spec', spec });
+  }
+
+  drop(versionId: string): void {
+    if (this.#closed || !this.#known.delete(versionId)) return;
+    this.#send({ t: 'drop', id: versionId });
+  }
+
+  /** Null when the engine does not answer within `timeoutMs` or goes first. */
+  stats(timeoutMs: number): Promise<EngineStats | null> {
+    if (this.#closed) return Promise.resolve(null);
+    const seq = ++this.#seq;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.#stats.delete(seq); resolve(null); }, timeoutMs);
+      this.#stats.set(seq, (stats) => { clearTimeout(timer); resolve(stats); });
+      this.#send({ t: 'stats', seq });
+    });
+  }
+
+  shutdown(graceMs: number): void {
+    if (!this.#closed) this.#send({ t: 'shutdown', graceMs });
+  }
+
+  /** Sends the spec before the version's first use on this engine. */
+  #introduce(spec: VersionSpec): void {
+    if (this.#known.has(spec.id)) return;
+    this.#known.set(spec.id, spec.worker);
+    this.#send({ t: 'spec', spec });
+  }
+
+  /** One message from the engine; anything malformed is dropped. */
+  receive(message: unknown): void {
+    if (typeof message !== 'object' || message === null) return;
+    const m = message as Record<string, unknown>;
+    switch (m.t) {
+      case 'res': this.#onResponse(m.r); return;
+      case 'log': this.#onLog(m); return;
+      case 'warmed': {
+        const resolve = typeof m.seq === 'number' ? this.#warms.get(m.seq) : undefined;
+        if (resolve === undefined) return;
+        this.#warms.delete(m.seq as number);
+        const ms = typeof m.ms === 'number' ? m.ms : 0;
+        resolve(m.ok === true ? { ok: true, ms } : { ok: false, error: typeof m.error === 'string' ? m.error : 'the worker failed to load' });
+        return;
+      }
+      case 'stats': {
+        const resolve = typeof m.seq === 'number' ? this.#stats.get(m.seq) : undefined;
+        if (resolve === undefined || typeof m.stats !== 'object' || m.stats === null) return;
+        this.#stats.delete(m.seq as number);
+        resolve(m.stats as EngineStats);
+        return;
+      }
+    }
+  }
+
+  #onResponse(r: unknown): void {
+    if (!Array.isArray(r) || r.length !== 7) return;
+    const [seq, status, statusText, headers, body, cpuMs, coldStartMs] = r as unknown[];
+    const resolve = typeof seq === 'number' ? this.#requests.get(seq) : undefined;
+    if (resolve === undefined) return;
+    this.#requests.delete(seq as number);
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599
+      || typeof statusText !== 'string' || typeof headers !== 'string'
+      || !(body === null || typeof body === 'string' || body instanceof Uint8Array)) {
+      resolve({ ...platformResponse(502, 'Bad Gateway: the engine sent an invalid response.\n'), cpuMs: 0, coldStartMs: -1 });
+      return;
+    }
+    resolve({
+      status, statusText, headers,
+      body: body instanceof Uint8Array && !Buffer.isBuffer(body) ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body,
+      cpuMs: typeof cpuMs === 'number' ? cpuMs : 0,
+      coldStartMs: typeof coldStartMs === 'number' ? coldStartMs : -1,
+    });
+  }
+
+  #onLog(m: Record<string, unknown>): void {
+    const { worker, traceId, level, message } = m;
+    if (typeof worker !== 'string' || typeof message !== 'string' || !(traceId === null || typeof traceId === 'string')) return;
+    if (level === 'platform') this.#log.workerError(worker, traceId, message);
+    else if (typeof level === 'number' && LEVELS.has(level)) this.#log.console(worker, traceId, level as LogLevelCode, message);
+  }
+
+  /** The engine is gone: every request waiting on it is answered 502, warms fail, stats are null. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const requests = [...this.#requests.values()];
+    const warms = [...this.#warms.values()];
+    const stats = [...this.#stats.values()];
+    this.#requests.clear();
+    this.#warms.clear();
+    this.#stats.clear();
+    this.#known.clear();
+    for (const resolve of requests) resolve(stopped());
+    for (const resolve of warms) resolve({ ok: false, error: WARM_CRASHED });
+    for (const resolve of stats) resolve(null);
+  }
+}
+
+const LEVELS = new Set<number>(Object.values(LogLevel));
+
+function stopped(): EngineResult {
+  return { ...platformResponse(502, ENGINE_STOPPED), cpuMs: 0, coldStartMs: -1 };
+}

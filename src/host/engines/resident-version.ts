@@ -1,0 +1,113 @@
+// One version as an engine holds it: its spec, the ResidentWorker that gives it an isolate on demand,
+// and what the engine's eviction and accounting need to know about it. Built as Islet.createWorker
+// builds a worker, with the engine's shared store, pool and outbound transport.
+import { KvBinding } from '../bindings/kv/kv-binding.js';
+import type { IsolatePool } from '../isolates/isolate-pool.js';
+import type { RequestContext } from '../isolates/request-context.js';
+import { ResidentWorker } from '../isolates/resident-worker.js';
+import type { LogSink } from '../observability/log-sink.js';
+import type { Outbound } from '../outbound/outbound-fetch.js';
+import type { SqliteKvStore } from '../storage/kv/sqlite-kv-store.js';
+import { StackMapper } from '../workers/stack-mapper.js';
+import type { PendingRequest } from './engine-host.js';
+import type { FromEngine, VersionSpec } from './engine-protocol.js';
+import type { RunningRecorder } from './running-record.js';
+
+export interface VersionServices {
+  pool: IsolatePool;
+  store: SqliteKvStore;
+  outbound: Outbound;
+  send: (message: FromEngine) => void;
+  recorder: RunningRecorder | null;
+}
+
+export class ResidentVersion {
+  readonly spec: VersionSpec;
+  readonly worker: ResidentWorker;
+  /** The engine's request counter when this version last took a request: the LRU order. */
+  lastUsed = 0;
+  /** Requests sent in and not yet answered. */
+  inFlight = 0;
+  /** Set by the worker's cold start during a fetch; -1 when the request found the isolate warm. */
+  coldStartMs = -1;
+  /** The isolate's heap at the last sample. */
+  heapBytes = 0;
+  /** Requests waiting to be paired with the context their first isolate call creates. */
+  readonly unmatched: PendingRequest[] = [];
+  #mapper: StackMapper | null | undefined;
+
+  constructor(spec: VersionSpec, services: VersionServices) {
+    this.spec = spec;
+    const send = services.send;
+    const log: LogSink = {
+      console: (worker, traceId, level, message) => send({ t: 'log', worker, traceId, level, message: this.mapStack(message) }),
+      workerError: (worker, traceId, message) => send({ t: 'log', worker, traceId, level: 'platform', message: this.mapStack(message) }),
+    };
+    const recorder = services.recorder;
+    const id = spec.id;
+    this.worker = new ResidentWorker({
+      name: spec.worker,
+      code: spec.code,
+      filename: spec.filename,
+      vars: spec.vars,
+      kvBindingNames: spec.kv.map((ns) => ns.binding),
+      limits: spec.limits,
+    }, services.pool, {
+      log,
+      kv: spec.kv.map((ns) => new KvBinding(services.store, ns.storeNamespace)),
+      outbound: services.outbound,
+      beforeCall: (ctx) => {
+        recorder?.enter(id);
+        // A request's first call is the one that created its context (no CPU charged yet).
+        if (ctx !== null && ctx.cpuMs === 0) this.#match(ctx);
+      },
+    });
+    this.worker.onColdStart = (start) => { this.coldStartMs = start.ms; };
+  }
+
+  /** No request of ours and no waitUntil work is running in the isolate. */
+  get idle(): boolean {
+    return this.inFlight === 0 && (this.worker.instance?.inFlight ?? 0) === 0;
+  }
+
+  sampleHeap(): number {
+    const instance = this.worker.instance;
+    this.heapBytes = instance === null || instance.dead ? 0 : instance.sandbox.heapUsedBytes();
+    return this.heapBytes;
+  }
+
+  /**
+   * Pairs a new request context with the request it serves, so its CPU time can be reported with the
+   * response. Contexts are created in arrival order; the trace id guards against a request that was
+   * answered without ever entering the isolate.
+   */
+  #match(ctx: RequestContext): void {
+    for (let i = 0; i < this.unmatched.length; i++) {
+      const pending = this.unmatched[i]!;
+      if (pending.traceId !== ctx.traceId) continue;
+      pending.ctx = ctx;
+      this.unmatched.splice(i, 1);
+      return;
+    }
+  }
+
+  forget(pending: PendingRequest): void {
+    const i = this.unmatched.indexOf(pending);
+    if (i !== -1) this.unmatched.splice(i, 1);
+  }
+
+  /** Stack positions in the bundle, mapped back to the tenant's files when the deploy sent a source map. */
+  mapStack(text: string): string {
+    if (this.#mapper === undefined) {
+      this.#mapper = null;
+      if (this.spec.sourceMap !== null) {
+        try {
+          this.#mapper = new StackMapper(this.spec.filename, this.spec.sourceMap, process.cwd());
+        } catch {
+          // A source map that does not parse maps nothing; the bundle's own positions stay.
+        }
+      }
+    }
+    return this.#mapper === null ? text : this.#mapper.map(text);
+  }
+}

@@ -1,0 +1,165 @@
+// What `islet serve` runs with: a config file (TOML or JSON) under command-line flags, every value
+// checked, with defaults that suit one machine. Per-worker limits here are the defaults a deploy's own
+// [limits] override.
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import type { ServeLimits } from '../control/model.js';
+import { DEFAULT_LIMITS } from '../workers/worker-config.js';
+
+export interface PoolConfig {
+  /** Resident isolates per engine process. */
+  maxResident: number;
+  /** V8 heap of resident isolates per engine process, in MB. */
+  maxResidentMb: number;
+  /** Booted, unassigned isolates kept ready per engine. */
+  spares: number;
+}
+
+export interface ServeConfig {
+  ip: string;
+  port: number;
+  adminIp: string;
+  adminPort: number;
+  dataDir: string;
+  /** Engine processes; 0 runs isolates in the server's own process (no crash containment). */
+  engines: number;
+  adminToken: string | null;
+  /** Serve every worker under /<name>/ on any host, besides its routes. */
+  devRoutes: boolean;
+  egressAllow: string[];
+  limits: ServeLimits;
+  pool: PoolConfig;
+  /** On SIGTERM, in-flight requests and waitUntil work get this long. */
+  shutdownGraceMs: number;
+}
+
+export class ServeConfigError extends Error {
+  readonly code = 'ERR_SERVE_CONFIG';
+}
+
+export const DEFAULT_SERVE_LIMITS: ServeLimits = { ...DEFAULT_LIMITS, concurrency: 64, queue: 256, ratePerSecond: 0 };
+
+export function defaultServeConfig(cwd: string): ServeConfig {
+  return {
+    ip: '127.0.0.1',
+    port: 8787,
+    adminIp: '127.0.0.1',
+    adminPort: 8788,
+    dataDir: resolve(cwd, '.islet'),
+    engines: availableParallelism(),
+    adminToken: process.env.ISLET_ADMIN_TOKEN || null,
+    devRoutes: true,
+    egressAllow: [],
+    limits: { ...DEFAULT_SERVE_LIMITS },
+    pool: { maxResident: 2_000, maxResidentMb: 4_096, spares: 2 },
+    shutdownGraceMs: 30_000,
+  };
+}
+
+type Table = Record<string, unknown>;
+const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function integer(where: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ServeConfigError(`${where} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function string(where: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new ServeConfigError(`${where} must be a non-empty string`);
+  return value;
+}
+
+const LIMIT_KEYS: Record<string, [keyof ServeLimits, number, number]> = {
+  cpu_ms: ['cpuMs', 1, 300_000],
+  wall_ms: ['wallMs', 1, 900_000],
+  memory_mb: ['memoryMb', 8, 4_096],
+  subrequests: ['subrequests', 0, 10_000],
+  concurrency: ['concurrency', 1, 10_000],
+  queue: ['queue', 0, 100_000],
+  rate_per_second: ['ratePerSecond', 0, 1_000_000],
+};
+
+/** Applies a parsed config file's keys (snake_case, as wrangler's) onto `config`. */
+function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: string): void {
+  const known = new Set(['ip', 'port', 'admin_ip', 'admin_port', 'data', 'engines', 'admin_token', 'dev_routes', 'egress_allow', 'limits', 'pool', 'shutdown_grace_ms']);
+  for (const key of Object.keys(raw)) if (!known.has(key)) throw new ServeConfigError(`${file}: unknown key "${key}"`);
+  const at = (key: string) => `${file}: "${key}"`;
+  if (raw.ip !== undefined) config.ip = string(at('ip'), raw.ip);
+  if (raw.port !== undefined) config.port = integer(at('port'), raw.port, 0, 65535);
+  if (raw.admin_ip !== undefined) config.adminIp = string(at('admin_ip'), raw.admin_ip);
+  if (raw.admin_port !== undefined) config.adminPort = integer(at('admin_port'), raw.admin_port, 0, 65535);
+  if (raw.data !== undefined) config.dataDir = resolve(baseDir, string(at('data'), raw.data));
+  if (raw.engines !== undefined) config.engines = integer(at('engines'), raw.engines, 0, 256);
+  if (raw.admin_token !== undefined) config.adminToken = string(at('admin_token'), raw.admin_token);
+  if (raw.shutdown_grace_ms !== undefined) config.shutdownGraceMs = integer(at('shutdown_grace_ms'), raw.shutdown_grace_ms, 0, 600_000);
+  if (raw.dev_routes !== undefined) {
+    if (typeof raw.dev_routes !== 'boolean') throw new ServeConfigError(`${at('dev_routes')} must be true or false`);
+    config.devRoutes = raw.dev_routes;
+  }
+  if (raw.egress_allow !== undefined) {
+    if (!Array.isArray(raw.egress_allow)) throw new ServeConfigError(`${at('egress_allow')} must be a list of CIDRs or hostnames`);
+    config.egressAllow = raw.egress_allow.map((entry, i) => string(`${at('egress_allow')}[${i}]`, entry));
+  }
+  if (raw.limits !== undefined) {
+    if (!isTable(raw.limits)) throw new ServeConfigError(`${at('limits')} must be a table`);
+    for (const [key, value] of Object.entries(raw.limits)) {
+      const spec = LIMIT_KEYS[key];
+      if (spec === undefined) throw new ServeConfigError(`${file}: unknown key "limits.${key}" (known: ${Object.keys(LIMIT_KEYS).join(', ')})`);
+      config.limits[spec[0]] = integer(`${file}: "limits.${key}"`, value, spec[1], spec[2]);
+    }
+  }
+  if (raw.pool !== undefined) {
+    if (!isTable(raw.pool)) throw new ServeConfigError(`${at('pool')} must be a table`);
+    for (const [key, value] of Object.entries(raw.pool)) {
+      if (key === 'max_resident') config.pool.maxResident = integer(`${file}: "pool.max_resident"`, value, 1, 1_000_000);
+      else if (key === 'max_resident_mb') config.pool.maxResidentMb = integer(`${file}: "pool.max_resident_mb"`, value, 16, 1_048_576);
+      else if (key === 'spares') config.pool.spares = integer(`${file}: "pool.spares"`, value, 0, 64);
+      else throw new ServeConfigError(`${file}: unknown key "pool.${key}" (known: max_resident, max_resident_mb, spares)`);
+    }
+  }
+}
+
+export interface ServeFlags {
+  config?: string | undefined;
+  ip?: string | undefined;
+  port?: number | undefined;
+  adminIp?: string | undefined;
+  adminPort?: number | undefined;
+  data?: string | undefined;
+  engines?: number | undefined;
+  token?: string | undefined;
+}
+
+/** Defaults, then the config file, then flags. */
+export function readServeConfig(cwd: string, flags: ServeFlags): ServeConfig {
+  const config = defaultServeConfig(cwd);
+  if (flags.config !== undefined) {
+    const file = resolve(cwd, flags.config);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ServeConfigError(`Cannot read ${file}: ${(err as Error).message}`);
+    }
+    let raw: unknown;
+    try {
+      raw = extname(file) === '.json' ? JSON.parse(text) : parseToml(text);
+    } catch (err) {
+      throw new ServeConfigError(`${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'TOML'}: ${(err as Error).message}`);
+    }
+    if (!isTable(raw)) throw new ServeConfigError(`${file}: the top level must be a table`);
+    applyFile(config, raw, file, resolve(file, '..'));
+  }
+  if (flags.ip !== undefined) config.ip = flags.ip;
+  if (flags.port !== undefined) config.port = flags.port;
+  if (flags.adminIp !== undefined) config.adminIp = flags.adminIp;
+  if (flags.adminPort !== undefined) config.adminPort = flags.adminPort;
+  if (flags.data !== undefined) config.dataDir = resolve(cwd, flags.data);
+  if (flags.engines !== undefined) config.engines = flags.engines;
+  if (flags.token !== undefined) config.adminToken = flags.token;
+  return config;
+}

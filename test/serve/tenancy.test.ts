@@ -1,0 +1,85 @@
+// What one tenant can and cannot reach: KV namespaces scoped by tenant, write-only secrets, and state
+// that outlives a restart of the server.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startTestServe } from '../helpers/serve.js';
+
+// Writes ?v= under key k and reads it back, in namespace binding DATA.
+const KV_WORKER = `export default { async fetch(request, env) {
+  const url = new URL(request.url);
+  if (url.searchParams.has('v')) await env.DATA.put('k', url.searchParams.get('v'));
+  return new Response(String(await env.DATA.get('k')));
+} }`;
+
+test('the same namespace id is shared within a tenant and invisible to another tenant', async () => {
+  const serve = await startTestServe();
+  try {
+    const ns = { config: { kvNamespaces: [{ binding: 'DATA', id: 'shared-id' }] } };
+    assert.equal((await serve.deploy('a-one', KV_WORKER, { ...ns, tenant: 'acme' })).status, 201);
+    assert.equal((await serve.deploy('a-two', KV_WORKER, { ...ns, tenant: 'acme' })).status, 201);
+    assert.equal((await serve.deploy('b-one', KV_WORKER, { ...ns, tenant: 'globex' })).status, 201);
+
+    assert.equal((await serve.get('/a-one/?v=acme-secret')).body, 'acme-secret');
+    assert.equal((await serve.get('/a-two/')).body, 'acme-secret', 'a worker of the same tenant sees the namespace');
+    assert.equal((await serve.get('/b-one/')).body, 'null', 'another tenant with the same id sees nothing');
+    assert.equal((await serve.get('/b-one/?v=globex-data')).body, 'globex-data');
+    assert.equal((await serve.get('/a-one/')).body, 'acme-secret', 'and cannot overwrite it');
+
+    // The admin API addresses KV through the worker that binds it, so it is scoped the same way.
+    const viaAdmin = await serve.admin('GET', '/workers/b-one/kv/DATA/values/k');
+    assert.equal(viaAdmin.json, 'globex-data');
+    assert.equal((await serve.admin('GET', '/workers/b-one/kv/OTHER/keys')).status, 404);
+    // A tenant is fixed by the first deploy: moving a worker to another tenant's data is refused.
+    const hijack = await serve.deploy('b-one', KV_WORKER, { ...ns, tenant: 'acme' });
+    assert.equal(hijack.status, 409);
+    assert.equal((await serve.get('/b-one/')).body, 'globex-data');
+  } finally {
+    await serve.close();
+  }
+});
+
+test('secrets reach env, win over vars, and are never returned by the API', async () => {
+  const serve = await startTestServe();
+  try {
+    await serve.deploy('vault', `export default { fetch(r, env) { return new Response(env.API_KEY + '/' + env.MODE); } }`, { config: { vars: { API_KEY: 'from-vars', MODE: 'prod' } } });
+    assert.equal((await serve.get('/vault/')).body, 'from-vars/prod');
+    assert.equal((await serve.admin('PUT', '/workers/vault/secrets/API_KEY', { value: 's3cr3t-value' })).status, 200);
+    assert.equal((await serve.get('/vault/')).body, 's3cr3t-value/prod', 'the next request sees the secret');
+    const listed = await serve.admin('GET', '/workers/vault/secrets');
+    assert.deepEqual(listed.json, { secrets: [{ name: 'API_KEY' }] });
+    const everything = JSON.stringify([await serve.admin('GET', '/workers/vault'), await serve.admin('GET', '/workers/vault/versions'), await serve.admin('GET', '/workers')]);
+    assert.doesNotMatch(everything, /s3cr3t-value/);
+    assert.equal((await serve.admin('DELETE', '/workers/vault/secrets/API_KEY')).status, 200);
+    assert.equal((await serve.get('/vault/')).body, 'from-vars/prod');
+    assert.equal((await serve.admin('DELETE', '/workers/vault/secrets/API_KEY')).status, 404);
+  } finally {
+    await serve.close();
+  }
+});
+
+test('deployments, versions, routes, secrets and KV are served again after a restart', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'islet-restart-'));
+  try {
+    const first = await startTestServe({ engines: 2 }, dataDir);
+    await first.deploy('keeper', KV_WORKER, { config: { kvNamespaces: [{ binding: 'DATA', id: 'n' }], routes: ['keep.example.com/*'] } });
+    await first.deploy('keeper', KV_WORKER.replace('String(await', `'v2:' + String(await`), { config: { kvNamespaces: [{ binding: 'DATA', id: 'n' }], routes: ['keep.example.com/*'] } });
+    assert.equal((await first.get('/?v=kept', 'keep.example.com')).body, 'v2:kept');
+    await first.close();
+
+    const second = await startTestServe({ engines: 2 }, dataDir);
+    try {
+      assert.equal((await second.get('/', 'keep.example.com')).body, 'v2:kept');
+      const versions = await second.admin('GET', '/workers/keeper/versions');
+      assert.deepEqual(versions.json.versions.map((v: { number: number }) => v.number), [2, 1]);
+      await second.admin('POST', '/workers/keeper/rollback', {});
+      assert.equal((await second.get('/', 'keep.example.com')).body, 'kept');
+    } finally {
+      await second.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
