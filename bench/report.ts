@@ -19,7 +19,8 @@ export interface Check {
 export interface BenchResults {
   meta: Record<string, unknown>;
   throughput: Partial<Record<TargetName, TargetThroughput>> | null;
-  ratios: { isletOverNode: number | null; isletOverWorkerd: number | null };
+  /** serveOverIslet: `islet serve` (worker in an engine process) against Islet in one process. */
+  ratios: { isletOverNode: number | null; isletOverWorkerd: number | null; serveOverIslet: number | null };
   coldStart: ColdStartResult[];
   memory: MemoryResult | null;
   profile: ProfileResult | null;
@@ -56,7 +57,7 @@ export function render(results: BenchResults): string {
       rows.push([name, f(t.rps, 0), f(t.p50Ms), f(t.p99Ms), String(t.errors), t.runs.map((r) => r.rps.toFixed(0)).join(' / ')]);
     }
     out.push(table(rows, ['l', 'r', 'r', 'r', 'r', 'l']));
-    out.push(`  islet/node ${f(results.ratios.isletOverNode)}x   islet/workerd ${f(results.ratios.isletOverWorkerd)}x`);
+    out.push(`  islet/node ${f(results.ratios.isletOverNode)}x   islet/workerd ${f(results.ratios.isletOverWorkerd)}x   islet-serve/islet ${f(results.ratios.serveOverIslet)}x`);
   }
 
   if (results.coldStart.length > 0) {

@@ -1,7 +1,8 @@
 // `npm run bench`: throughput against node:http and workerd, cold starts, memory per isolate and a
 // CPU profile, in one bounded run; prints the summary and writes bench/results/latest.json.
 //   --rounds N --duration S --warmup S --connections N --cold N --isolates N
-//   --skip throughput,cold,memory,profile,workerd     --quick (a fast smoke run)
+//   --density N --density-many M --density-cap C (workers; resident cap per engine) --engines K
+//   --skip throughput,serve,cold,memory,profile,streams,density,workerd     --quick (a fast smoke run)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -14,6 +15,8 @@ import { measureMemory } from './memory.js';
 import { profileIslet } from './profile.js';
 import { judge, render, type BenchResults, type Check } from './report.js';
 import { workerdAvailable } from './servers/workerd.js';
+import { measureDensity, renderDensity, type DensityResult } from './density.js';
+import { measureStreams, renderStreams, type StreamsResult } from './streams.js';
 import { measureThroughput } from './throughput.js';
 import type { TargetName } from './targets.js';
 
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
     connections: { type: 'string' }, cold: { type: 'string' }, isolates: { type: 'string' },
     skip: { type: 'string', default: '' }, quick: { type: 'boolean', default: false },
+    density: { type: 'string' }, 'density-many': { type: 'string' }, 'density-cap': { type: 'string' }, engines: { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -55,7 +59,7 @@ const started = performance.now();
 
 let throughput: BenchResults['throughput'] = null;
 if (!skip.has('throughput')) {
-  const targets: TargetName[] = ['node', 'islet', ...('version' in workerd ? ['workerd' as const] : [])];
+  const targets: TargetName[] = ['node', 'islet', ...(skip.has('serve') ? [] : ['islet-serve' as const]), ...('version' in workerd ? ['workerd' as const] : [])];
   log(`throughput: ${targets.join(', ')} x ${rounds} rounds with ${generator}`);
   throughput = await measureThroughput({ ...loadOptions, generator, rounds, warmupS, targets, log });
 }
@@ -80,12 +84,30 @@ if (!skip.has('profile')) {
   profile = await profileIslet(generator, { ...loadOptions, warmupS, durationS: Math.min(durationS, 8) });
 }
 
+let streams: StreamsResult | null = null;
+if (!skip.has('streams')) {
+  const streamMb = quick ? 16 : 64;
+  log(`streams: ${streamMb} MiB through a TransformStream, SHA-256 digests and subrequests, worker vs Node side by side`);
+  streams = await measureStreams({ streamMb, rounds: quick ? 5 : 31, samples: quick ? 30 : 200 });
+}
+
+let density: DensityResult | null = null;
+if (!skip.has('density')) {
+  density = await measureDensity({
+    workers: num(values.density, 1000, 200),
+    many: num(values['density-many'], 10_000, 0),
+    cap: num(values['density-cap'], 1000, 100),
+    engines: num(values.engines, availableParallelism(), 2),
+    log,
+  });
+}
+
 meta.loadAvgEnd = load1();
 meta.seconds = Math.round((performance.now() - started) / 1000);
 
 const islet = throughput?.islet?.rps;
 const ratio = (other: number | undefined) => (islet !== undefined && other !== undefined ? islet / other : null);
-const ratios = { isletOverNode: ratio(throughput?.node?.rps), isletOverWorkerd: ratio(throughput?.workerd?.rps) };
+const ratios = { isletOverNode: ratio(throughput?.node?.rps), isletOverWorkerd: ratio(throughput?.workerd?.rps), serveOverIslet: throughput?.['islet-serve'] !== undefined && islet !== undefined ? throughput['islet-serve'].rps / islet : null };
 
 const checks: Check[] = [];
 if (ratios.isletOverNode !== null) checks.push({ what: 'throughput islet / node:http', value: ratios.isletOverNode, unit: 'x', floor: 0.5, goal: 1, higher: true });
@@ -97,5 +119,5 @@ if (memory !== null) checks.push({ what: 'RSS per idle isolate', value: memory.r
 
 const results: BenchResults = { meta, throughput, ratios, coldStart, memory, profile, checks: judge(checks), notes };
 mkdirSync(join(here, 'results'), { recursive: true });
-writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
-process.stdout.write('\n' + render(results) + `\n\n(${String(meta.seconds)} s; full results in bench/results/latest.json)\n`);
+writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...results, streams, density }, null, 2) + '\n');
+process.stdout.write('\n' + render(results) + (streams === null ? '' : '\n' + renderStreams(streams)) + (density === null ? '' : '\n' + renderDensity(density)) + `\n\n(${String(meta.seconds)} s; full results in bench/results/latest.json)\n`);

@@ -9,7 +9,8 @@ import { startWorkerd } from './servers/workerd.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export type TargetName = 'node' | 'islet' | 'workerd';
+/** islet: one process; islet-serve: `islet serve` with its worker in an engine process. */
+export type TargetName = 'node' | 'islet' | 'islet-serve' | 'workerd';
 
 export interface Running { url: string; child: Child; stop(): Promise<void> }
 
@@ -22,7 +23,13 @@ async function ready(child: Child, port: number, cleanup: () => void): Promise<R
   try {
     await waitForPort(port, child);
     // A target that answers anything else would be measured doing different work.
-    const response = await fetch(url);
+    // islet-serve listens before its worker is deployed; give the deploy a moment.
+    let response = await fetch(url);
+    for (let tries = 0; response.status === 404 && tries < 100; tries++) {
+      await response.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 100));
+      response = await fetch(url);
+    }
     const body = await response.text();
     if (response.status !== 200 || body !== HELLO_BODY) throw new Error(`answered ${response.status} ${JSON.stringify(body)}`);
   } catch (err) {
@@ -38,7 +45,7 @@ export async function startTarget(name: TargetName, env: NodeJS.ProcessEnv = {})
     const { child, cleanup } = startWorkerd(port);
     return ready(child, port, cleanup);
   }
-  const script = join(here, 'servers', name === 'node' ? 'node-hello.ts' : 'islet-hello.ts');
+  const script = join(here, 'servers', name === 'node' ? 'node-hello.ts' : name === 'islet' ? 'islet-hello.ts' : 'islet-serve-hello.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'islet-bench-'));
   const child = startChild(process.execPath, [...NODE_FLAGS, script], { ...env, PORT: String(port), DATA_DIR: dataDir });
   return ready(child, port, () => rmSync(dataDir, { recursive: true, force: true }));
