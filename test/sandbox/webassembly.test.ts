@@ -60,3 +60,15 @@ describe('WebAssembly', () => {
     assert.deepEqual(r.surface, ['compile', 'instantiate', 1, 1, false, 'TypeError']);
   });
 });
+
+test('a WebAssembly memory cannot grow past 128 MiB, which the isolate heap limit does not cover', async () => {
+  const result = await inIsolate(`
+    const out = [];
+    try { new WebAssembly.Memory({ initial: 16384 }); out.push('1 GiB allocated'); } catch (e) { out.push(e.name); }
+    const m = new WebAssembly.Memory({ initial: 1 });
+    try { m.grow(4096); out.push('grew to 256 MiB'); } catch (e) { out.push(e.name); }
+    out.push(m.buffer.byteLength);
+    return out;
+  `);
+  assert.deepEqual(result, ['RangeError', 'RangeError', 65536]);
+});

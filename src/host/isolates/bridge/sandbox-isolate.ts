@@ -1,11 +1,20 @@
 // One V8 isolate with the sandbox runtime booted in it. This folder is the only importer of
 // isolated-vm: everything above it deals in plain values and the outcomes defined here.
 import ivm from 'isolated-vm';
+import { setFlagsFromString } from 'node:v8';
 import { BRIDGE_GLOBAL, ENTRIES_GLOBAL, ENTRY_NAMES, type EntryName, type HostReply } from '../../../shared/boundary.js';
 import { createEntryGuard, ENTRY_THREW } from './entry-guard.js';
 import type { RuntimeImage } from './runtime-image.js';
 
 export type BridgeHandler = (op: number, args: unknown[]) => HostReply;
+
+/**
+ * A WebAssembly memory lives outside the V8 heap, so an isolate's memory limit does not count it: a
+ * 64 MB isolate could otherwise reserve and touch gigabytes. V8 caps each memory only process-wide;
+ * 2048 pages (128 MiB) is the default isolate limit, and what Workers allows a whole isolate.
+ */
+export const WASM_MAX_MEMORY_PAGES = 2048;
+setFlagsFromString(`--wasm-max-mem-pages=${WASM_MAX_MEMORY_PAGES}`);
 
 /** How a call into the isolate ended, from the host's point of view. */
 export type CallOutcome =
