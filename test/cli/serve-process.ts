@@ -14,6 +14,8 @@ export interface ServeProcess {
   url: string;
   adminUrl: string;
   dataDir: string;
+  /** The server's process (bin/islet execs node, so this is islet serve itself). */
+  pid: number;
   output: () => string;
   /** Runs `islet ARGS --server ADMIN --token TOKEN` in `cwd`, with `input` on stdin. */
   islet(args: string[], cwd: string, input?: string): ReturnType<typeof runIslet>;
@@ -43,7 +45,7 @@ export async function startServeProcess(cwd: string): Promise<ServeProcess> {
   }
   const adminUrl = admin[1]!;
   return {
-    url: running.url, adminUrl, dataDir, output: running.output,
+    url: running.url, adminUrl, dataDir, output: running.output, pid: running.child.pid!,
     islet: (args, dir, input) => runIslet([...args, '--server', adminUrl, '--token', TOKEN], dir, input),
     stop: async () => {
       await running.stop();

@@ -61,6 +61,30 @@ test('a worker over its memory limit gets 503 and a fresh isolate; its neighbour
   assert.equal((await serve.get('/hog/')).body, 'fine', 'the worker itself recovers in a new isolate');
 });
 
+test('a request over its wall-clock limit gets 503; the neighbour is unaffected', async () => {
+  assert.equal((await serve.deploy('sleeper', SLOW, { config: { limits: { wallMs: 200 } } })).status, 201);
+  const [slept, calm] = await Promise.all([serve.get('/sleeper/?ms=3000'), serve.get('/neighbour/')]);
+  assert.equal(slept.status, 503);
+  assert.match(slept.body, /wall-clock time limit/);
+  assert.equal(calm.body, 'ok');
+  assert.equal((await serve.get('/sleeper/?ms=10')).body, 'done', 'a request within the limit still works');
+});
+
+test('subrequests beyond the worker\'s limit fail with the error Workers gives', async () => {
+  const caller = `export default { async fetch() {
+    const out = [];
+    for (let i = 0; i < 3; i++) {
+      try { await fetch('http://10.255.255.1/'); out.push('fetched'); } catch (e) { out.push(e.message); }
+    }
+    return new Response(JSON.stringify(out));
+  } }`;
+  assert.equal((await serve.deploy('caller', caller, { config: { limits: { subrequests: 2 } } })).status, 201);
+  const out = JSON.parse((await serve.get('/caller/')).body) as string[];
+  assert.equal(out.length, 3);
+  assert.doesNotMatch(out[0]!, /Too many subrequests/, 'the first two count but are allowed (the egress policy refuses them)');
+  assert.equal(out[2], 'Too many subrequests.');
+});
+
 test('closing the server lets a request in flight finish', async () => {
   const own = await startTestServe();
   try {
