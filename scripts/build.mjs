@@ -26,6 +26,17 @@ const patchUrlPattern = {
   },
 };
 
+// The host side: npm packages stay external (isolated-vm is native; the rest load from node_modules).
+const hostBundle = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
+
 await Promise.all([
   build({
     entryPoints: [join(root, 'src/sandbox/index.ts')],
@@ -42,26 +53,6 @@ await Promise.all([
     legalComments: 'none',
     logLevel: 'warning',
   }),
-  build({
-    entryPoints: [join(root, 'src/cli/main.ts')],
-    outfile: join(root, 'dist/cli.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  }),
-  build({
-    entryPoints: [join(root, 'src/host/engines/engine-main.ts')],
-    outfile: join(root, 'dist/engine.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  }),
+  build({ ...hostBundle, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js') }),
+  build({ ...hostBundle, entryPoints: [join(root, 'src/host/engines/engine-main.ts')], outfile: join(root, 'dist/engine.js') }),
 ]);
