@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { KvBinding } from './bindings/kv/kv-binding.js';
 import { IsolatePool } from './isolates/isolate-pool.js';
 import { ResidentWorker, type WorkerSpec } from './isolates/resident-worker.js';
+import { limitLogs } from './observability/log-limiter.js';
 import { TextLogSink, type LogSink } from './observability/log-sink.js';
 import { Outbound, type EgressOptions } from './outbound/outbound-fetch.js';
 import { SqliteKvStore } from './storage/kv/sqlite-kv-store.js';
@@ -51,12 +52,15 @@ export class Islet {
   readonly log: LogSink;
   readonly kvStore: SqliteKvStore;
   readonly #outbound: Outbound;
+  readonly #tenantLog: LogSink;
 
   constructor(options: IsletOptions) {
     // First: a bad egress entry should fail before anything is opened.
     this.#outbound = new Outbound({ routes: options.outboundRoutes ?? new Map(), ...(options.egress ? { egress: options.egress } : {}) });
     mkdirSync(options.dataDir, { recursive: true });
     this.log = options.log ?? new TextLogSink();
+    // Tenants' lines are bounded before they reach the sink; the sink itself stays as given.
+    this.#tenantLog = limitLogs(this.log);
     this.kvStore = new SqliteKvStore(options.dataDir);
     this.pool = new IsolatePool({ spares: options.spareIsolates ?? 2, memoryMb: DEFAULT_LIMITS.memoryMb });
   }
@@ -74,9 +78,9 @@ export class Islet {
     };
     const kv = namespaces.map((ns) => new KvBinding(this.kvStore, ns.id));
     const mapStack = source.mapStack;
-    const log: LogSink = mapStack === undefined ? this.log : {
-      console: (worker, traceId, level, message) => this.log.console(worker, traceId, level, mapStack(message)),
-      workerError: (worker, traceId, message) => this.log.workerError(worker, traceId, mapStack(message)),
+    const log: LogSink = mapStack === undefined ? this.#tenantLog : {
+      console: (worker, traceId, level, message) => this.#tenantLog.console(worker, traceId, level, mapStack(message)),
+      workerError: (worker, traceId, message) => this.#tenantLog.workerError(worker, traceId, mapStack(message)),
     };
     return new ResidentWorker(spec, this.pool, { log, kv, outbound: this.#outbound });
   }

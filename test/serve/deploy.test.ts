@@ -111,3 +111,13 @@ test('deleting a worker removes its routes and versions', async () => {
   assert.equal((await serve.get('/doomed/')).status, 404);
   assert.equal((await serve.admin('GET', '/workers/doomed/versions')).status, 404);
 });
+
+test('a request in flight when a new version is deployed finishes on the old version', async () => {
+  const slow = (tag: string) => `export default { async fetch() { await new Promise((r) => setTimeout(r, 600)); return new Response('${tag}'); } }`;
+  await serve.deploy('handover', slow('old'));
+  const inFlight = serve.get('/handover/');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await serve.deploy('handover', slow('new'))).status, 201);
+  assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'old']);
+  assert.equal((await serve.get('/handover/')).body, 'new');
+});

@@ -14,6 +14,7 @@ test('three engine crashes quarantine the worker that caused them; a redeploy li
   try {
     assert.equal((await serve.deploy('calm', `export default { fetch() { return new Response('calm'); } }`)).status, 201);
     assert.equal((await serve.deploy('bomb', BOMB, { config: { limits: { memoryMb: 16, cpuMs: 10_000 } } })).status, 201);
+    assert.equal((await serve.deploy('bomb', BOMB + '\n// v2', { config: { limits: { memoryMb: 16, cpuMs: 10_000 } } })).status, 201);
     for (let crash = 1; crash <= 3; crash++) {
       const blown = await serve.get('/bomb/');
       assert.ok(blown.status === 502 || blown.status === 503, `crash ${crash}: ${blown.status} ${blown.body}`);
@@ -27,6 +28,12 @@ test('three engine crashes quarantine the worker that caused them; a redeploy li
     assert.match(info.json.quarantine.reason, /engine/);
     assert.equal((await serve.admin('GET', '/workers/calm')).json.quarantine, null);
 
+    // Any new deployment lifts it, in the admin API and at the front door alike: a rollback too.
+    assert.equal((await serve.admin('POST', '/workers/bomb/rollback', {})).status, 201);
+    assert.equal((await serve.admin('GET', '/workers/bomb')).json.quarantine, null);
+    assert.match((await serve.get('/bomb/?ok')).body, /^heap-bomb-hashtable ok 0$/);
+    for (let crash = 1; crash <= 3; crash++) await serve.get('/bomb/');
+    assert.equal((await serve.get('/bomb/?ok')).status, 503, 'quarantined again');
     assert.equal((await serve.deploy('bomb', BOMB, { config: { limits: { memoryMb: 16, cpuMs: 10_000 } } })).status, 201);
     assert.equal((await serve.admin('GET', '/workers/bomb')).json.quarantine, null);
     assert.match((await serve.get('/bomb/?ok')).body, /^heap-bomb-hashtable ok 0$/);

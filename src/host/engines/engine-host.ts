@@ -129,12 +129,12 @@ export class EngineHost {
     }
   }
 
+  /** A version that takes no more traffic (a deploy, a rollback) still finishes what it is doing. */
   #drop(id: string): void {
     const version = this.#versions.get(id);
     if (version === undefined) return;
     this.#versions.delete(id);
-    this.#resident.delete(version);
-    version.worker.dispose();
+    this.#retire(version);
   }
 
   /** The old isolate keeps the requests it has; it goes once they (and their waitUntil work) are done. */

@@ -1,6 +1,7 @@
 // One version as an engine holds it: its spec, the ResidentWorker that gives it an isolate on demand,
 // and what the engine's eviction and accounting need to know about it. Built as Islet.createWorker
 // builds a worker, with the engine's shared store, pool and outbound transport.
+import { limitLogs } from '../observability/log-limiter.js';
 import { KvBinding } from '../bindings/kv/kv-binding.js';
 import type { IsolatePool } from '../isolates/isolate-pool.js';
 import type { RequestContext } from '../isolates/request-context.js';
@@ -39,10 +40,10 @@ export class ResidentVersion {
   constructor(spec: VersionSpec, services: VersionServices) {
     this.spec = spec;
     const send = services.send;
-    const log: LogSink = {
+    const log: LogSink = limitLogs({
       console: (worker, traceId, level, message) => send({ t: 'log', worker, traceId, level, message: this.mapStack(message) }),
       workerError: (worker, traceId, message) => send({ t: 'log', worker, traceId, level: 'platform', message: this.mapStack(message) }),
-    };
+    });
     const recorder = services.recorder;
     const id = spec.id;
     this.worker = new ResidentWorker({

@@ -188,8 +188,6 @@ export class Platform {
         message: request.message,
       });
       const spec = this.#buildSpec(version);
-      // A deploy is the way out of quarantine; the store keeps the quarantine until the deploy lands.
-      this.supervisor.release(name);
       const warmed = await this.supervisor.warm(spec);
       if (!warmed.ok) {
         this.store.discardVersion(version.id);
@@ -213,8 +211,12 @@ export class Platform {
     }
   }
 
-  /** Versions that no longer take traffic leave the engines; the rest stay warm. */
+  /**
+   * A new deployment (deploy, split, rollback) lifts a quarantine, in the store and in the supervisor
+   * alike. Versions that no longer take traffic leave the engines once their requests are done.
+   */
   #afterDeploy(name: string, previous: Deployment | null): void {
+    this.supervisor.release(name);
     this.#reload();
     const live = new Set(this.#workers.get(name)?.deployment?.versions.map((v) => v.id) ?? []);
     for (const v of previous?.versions ?? []) {

@@ -75,8 +75,15 @@ export function format(args: unknown[]): string {
   return out;
 }
 
+// The host cuts longer lines anyway; cutting here keeps a megabyte-long line from being copied out
+// of the isolate at all.
+const MAX_LINE = 64 * 1024;
+
 function writer(level: LogLevelCode) {
-  return (...args: unknown[]): void => { hostNotify(Op.Log, level, format(args)); };
+  return (...args: unknown[]): void => {
+    const text = format(args);
+    hostNotify(Op.Log, level, text.length > MAX_LINE ? `${text.slice(0, MAX_LINE)}... [${text.length - MAX_LINE} more characters cut]` : text);
+  };
 }
 
 const counts = new Map<string, number>();
