@@ -142,7 +142,7 @@ export class AdminClient {
 
   /** The value's bytes, or null when the key is absent. */
   async kvGet(name: string, binding: string, key: string): Promise<Uint8Array | null> {
-    const answer = await this.#call('GET', `${kvPath(name, binding)}/values/${seg(key)}`, {}, [404]);
+    const answer = await this.#call('GET', `${kvPath(name, binding)}/values/${keySeg(key)}`, {}, [404]);
     if (answer.status !== 404) return answer.body;
     // The same 404 could mean an unknown worker or binding: a one-key list tells them apart, and
     // throws the server's own error if either is missing.
@@ -157,11 +157,11 @@ export class AdminClient {
     const search = query.size > 0 ? `?${query}` : '';
     const headers: OutgoingHttpHeaders = { 'content-type': 'application/octet-stream' };
     if (options.metadata !== undefined) headers['x-islet-metadata'] = options.metadata;
-    this.#read(await this.#call('PUT', `${kvPath(name, binding)}/values/${seg(key)}${search}`, { bytes: value, headers }), () => undefined);
+    this.#read(await this.#call('PUT', `${kvPath(name, binding)}/values/${keySeg(key)}${search}`, { bytes: value, headers }), () => undefined);
   }
 
   async kvDelete(name: string, binding: string, key: string): Promise<void> {
-    this.#read(await this.#call('DELETE', `${kvPath(name, binding)}/values/${seg(key)}`), () => undefined);
+    this.#read(await this.#call('DELETE', `${kvPath(name, binding)}/values/${keySeg(key)}`), () => undefined);
   }
 
   #read<T>(answer: Answer, read: (value: unknown) => T): T {
@@ -282,6 +282,15 @@ function kvPath(name: string, binding: string): string {
 /** Names, ids and keys are single path segments, so `/`, `?` and `%` in them must be escaped. */
 function seg(value: string): string {
   return encodeURIComponent(value);
+}
+
+/**
+ * KV refuses "." and ".." as keys, and no URL can carry them as a path segment (clients resolve even
+ * "%2E" as a dot segment), so they are refused here with KV's own message.
+ */
+function keySeg(key: string): string {
+  if (key === '.' || key === '..') throw new AdminError('invalid_request', `"${key}" is not allowed as a key name.`, null);
+  return seg(key);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,9 +1,9 @@
 // `islet serve` as an operator runs it: a request in flight when SIGTERM arrives is answered, then the
-// server and every engine process exit; state is served again by the next start.
+// server and every engine process exit. One server owns its data directory.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { makeProject } from '../helpers/cli.js';
+import { ISLET, makeProject } from '../helpers/cli.js';
 import { startServeProcess, tenantGet } from './serve-process.js';
 
 function childrenOf(pid: number): number[] {
@@ -39,6 +39,20 @@ test('SIGTERM lets a request in flight finish, then islet serve and its engines 
     while (Date.now() < deadline && (alive(serverPid) || engines.some(alive))) await new Promise((r) => setTimeout(r, 100));
     assert.equal(alive(serverPid), false, 'the server exited');
     assert.deepEqual(engines.filter(alive), [], 'no engine process is left behind');
+  } finally {
+    await serve.stop();
+  }
+});
+
+test('a second islet serve on the same data directory refuses to start', { timeout: 60_000 }, async () => {
+  const project = makeProject({});
+  const serve = await startServeProcess(project);
+  try {
+    const second = spawnSync(ISLET, ['serve', '--port', '0', '--admin-port', '0', '--data', serve.dataDir, '--engines', '0'], {
+      cwd: project, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ISLET_ADMIN_TOKEN: 'another-admin-token-0123456789' },
+    });
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, new RegExp(`Another islet serve \\(pid ${serve.pid}\\) is using`));
   } finally {
     await serve.stop();
   }

@@ -223,3 +223,11 @@ describe('parseRollbackRequest', () => {
     rejects(() => parseRollbackRequest('x'), 'body: must be a JSON object');
   });
 });
+
+test('a worker has at most 1,000 routes and 64 vars, as Cloudflare allows', () => {
+  const routes = Array.from({ length: 1_001 }, (_, i) => `h${i}.example.com/*`);
+  assert.throws(() => parseDeployRequest(deploy({ config: { routes } })), /config\.routes: has 1001 patterns; at most 1000 are allowed per worker/);
+  assert.equal(parseDeployRequest(deploy({ config: { routes: routes.slice(0, 1_000) } })).config.routes.length, 1_000);
+  const vars = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`V${i}`, 'x']));
+  assert.throws(() => parseDeployRequest(deploy({ config: { vars } })), /config\.vars: has 65 entries; at most 64/);
+});

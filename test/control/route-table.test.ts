@@ -196,6 +196,13 @@ describe('RouteTable: dev routes', () => {
     assert.deepEqual(asked, []);
   });
 
+  test('a host that any pattern names is served by its routes only, never by /<worker-name>/', () => {
+    const routes = table({ 'shop.example.com/api/*': 'shop', '*.tenant.example/*': 'tenant' }, true);
+    assert.equal(routes.match('shop.example.com', '/hello/x', isWorker), null, 'another worker must not answer on the shop\'s domain');
+    assert.equal(routes.match('a.tenant.example', '/hello/x', isWorker), 'tenant');
+    assert.equal(routes.match('localhost', '/hello/x', isWorker), 'hello', 'hosts no pattern names keep the development route');
+  });
+
   test('off unless asked for', () => {
     assert.equal(table({}).match('localhost', '/hello', isWorker), null);
   });

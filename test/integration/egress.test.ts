@@ -104,7 +104,7 @@ describe('egress policy, default', () => {
   test('the message names what the tenant typed, not where it resolved', async () => {
     const outcome = await relay(worker, `http://internal.test:${trapPort}/`);
     assert.equal(outcome.message, 'Subrequest to internal.test is blocked by the egress policy: it does not resolve to a public address. '
-      + 'To allow it, add internal.test to the egress allow list (islet dev --allow-egress internal.test).');
+      + "To allow it, add internal.test to the egress allow list (--allow-egress internal.test for islet dev, egress_allow in islet serve's config).");
     assert.match((await relay(worker, 'http://169.254.169.254/')).message!, /169\.254\.169\.254 is blocked .* link-local address/);
   });
 

@@ -89,6 +89,9 @@ test('a route another worker owns is a conflict, and the deploy changes nothing'
   assert.match(clash.json.error.message, /already used by worker "owner"/);
   assert.equal((await serve.get('/', 'shared.example.com')).body, 'owner /');
   assert.equal((await serve.admin('GET', '/workers/intruder')).status, 404);
+  const viaScheme = await serve.deploy('intruder', says('intruder'), { config: { routes: ['http://shared.example.com/*'] } });
+  assert.equal(viaScheme.status, 409, 'the same traffic named with a scheme is the same route');
+  assert.equal((await serve.get('/intruder/', 'shared.example.com')).body, 'owner /intruder/', 'nor does /<name>/ reach another worker on an owned host');
 });
 
 test('bad deploy bodies are refused with 400 naming the field', async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { test } from 'node:test';
 import { startTestServe } from '../helpers/serve.js';
 
@@ -83,3 +84,35 @@ test('deployments, versions, routes, secrets and KV are served again after a res
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('the admin API takes KV keys as sent, so "." and ".." get KV\'s own refusal, and a key may hold slashes', async () => {
+  const serve = await startTestServe({ engines: 0 });
+  try {
+    await serve.deploy('store', KV_WORKER, { config: { kvNamespaces: [{ binding: 'DATA', id: 'n' }] } });
+    // Sent as raw paths: fetch() would resolve "%2E" and ".." as dot segments before sending.
+    for (const key of ['%2E', '%2E%2E', '..']) {
+      const put = await rawPut(serve.adminUrl, `/api/v1/workers/store/kv/DATA/values/${key}`, 'x');
+      assert.equal(put.status, 400, key);
+      assert.match(put.body, /is not allowed as a key name/, key);
+    }
+    const nested = await fetch(`${serve.adminUrl}/api/v1/workers/store/kv/DATA/values/a%2Fb/c`, { method: 'PUT', headers: { authorization: 'Bearer test-admin-token-0123456789' }, body: 'deep' });
+    assert.equal(nested.status, 200);
+    const listed = await serve.admin('GET', '/workers/store/kv/DATA/keys');
+    assert.deepEqual(listed.json.keys.map((k: { name: string }) => k.name), ['a/b/c']);
+  } finally {
+    await serve.close();
+  }
+});
+
+function rawPut(base: string, path: string, body: string): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method: 'PUT', path, headers: { authorization: 'Bearer test-admin-token-0123456789' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

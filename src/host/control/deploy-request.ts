@@ -55,6 +55,10 @@ const MAX_JSON_DEPTH = 64;
 
 const DEPLOY_FIELDS = ['code', 'sourceMap', 'tenant', 'message', 'config', 'percent', 'sticky'];
 const CONFIG_FIELDS = ['compatibilityDate', 'vars', 'kvNamespaces', 'limits', 'routes'];
+/** Cloudflare allows 1,000 routes per zone; one worker needs no more. */
+export const MAX_ROUTES = 1_000;
+/** Cloudflare allows 64 environment variables per worker; secrets are counted apart (128). */
+export const MAX_VARS = 64;
 
 export function parseDeployRequest(body: unknown): DeployRequest {
   const raw = object(body, 'body');
@@ -141,7 +145,9 @@ function configOf(value: unknown): VersionConfig {
   };
 
   const vars: Record<string, VarValue> = {};
-  for (const [key, item] of Object.entries(raw['vars'] === undefined ? {} : object(raw['vars'], 'config.vars'))) {
+  const rawVars = Object.entries(raw['vars'] === undefined ? {} : object(raw['vars'], 'config.vars'));
+  if (rawVars.length > MAX_VARS) fail('config.vars', `has ${rawVars.length} entries; at most ${MAX_VARS} are allowed per worker`);
+  for (const [key, item] of rawVars) {
     const field = `config.vars.${key}`;
     claim(key, field);
     vars[key] = varValue(item, field);
@@ -175,8 +181,10 @@ function configOf(value: unknown): VersionConfig {
   }
 
   const routes: string[] = [];
+  const seen = new Map<string, number>();
   const rawRoutes = raw['routes'] ?? [];
   if (!Array.isArray(rawRoutes)) fail('config.routes', 'must be an array of route patterns');
+  if ((rawRoutes as unknown[]).length > MAX_ROUTES) fail('config.routes', `has ${(rawRoutes as unknown[]).length} patterns; at most ${MAX_ROUTES} are allowed per worker`);
   (rawRoutes as unknown[]).forEach((item, index) => {
     const at = `config.routes[${index}]`;
     if (typeof item !== 'string') fail(at, 'must be a string');
@@ -187,8 +195,9 @@ function configOf(value: unknown): VersionConfig {
       if (error instanceof ControlError) fail(at, error.message);
       throw error;
     }
-    const first = routes.indexOf(text);
-    if (first !== -1) fail(at, `repeats config.routes[${first}] (${text})`);
+    const first = seen.get(text);
+    if (first !== undefined) fail(at, `repeats config.routes[${first}] (${text})`);
+    seen.set(text, index);
     routes.push(text);
   });
 

@@ -362,14 +362,14 @@ export class DeploymentStore {
 }
 
 function canonicalRoutes(routes: readonly string[]): string[] {
-  const out: string[] = [];
+  const out = new Set<string>();
   routes.forEach((route, index) => {
     if (typeof route !== 'string') throw new ControlError('invalid_request', `routes[${index}]: must be a string`);
     const text = parseRoutePattern(route).text;
-    if (out.includes(text)) throw new ControlError('invalid_request', `routes[${index}]: repeats route "${text}"`);
-    out.push(text);
+    if (out.has(text)) throw new ControlError('invalid_request', `routes[${index}]: repeats route "${text}"`);
+    out.add(text);
   });
-  return out;
+  return [...out];
 }
 
 function workerOf(row: Row): WorkerRecord {

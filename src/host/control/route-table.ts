@@ -14,7 +14,7 @@ import { NAME_PATTERN } from './model.js';
 import { parseRoutePattern, type RoutePattern } from './route-pattern.js';
 
 export interface RouteTableOptions {
-  /** When no pattern matches, `/<worker-name>/...` reaches that worker (local and single-host setups). */
+  /** On hosts no pattern names, `/<worker-name>/...` reaches that worker (local and single-host setups). */
   devRoutes: boolean;
 }
 
@@ -52,18 +52,24 @@ export class RouteTable {
    */
   match(host: string, target: string, isWorker: (name: string) => boolean, scheme: 'http' | 'https' = 'http'): string | null {
     const hostname = normalizeHost(host);
+    // A host some pattern names belongs to its routes alone: /<worker-name>/ must not let any other
+    // worker answer on (and read the cookies of) a customer's domain.
+    let claimed = false;
     if (hostname !== '') {
       const exact = this.#exact.get(hostname);
+      claimed = exact !== undefined;
       const found = exact === undefined ? null : firstMatch(exact, target, scheme);
       if (found !== null) return found;
       for (const length of this.#suffixLengths) {
         if (length > hostname.length) continue;
         const bucket = this.#wildcard.get(length === hostname.length ? hostname : hostname.slice(hostname.length - length));
-        const worker = bucket === undefined ? null : firstMatch(bucket, target, scheme);
+        if (bucket === undefined) continue;
+        claimed = true;
+        const worker = firstMatch(bucket, target, scheme);
         if (worker !== null) return worker;
       }
     }
-    return this.#devRoutes ? devRoute(target, isWorker) : null;
+    return this.#devRoutes && !claimed ? devRoute(target, isWorker) : null;
   }
 }
 

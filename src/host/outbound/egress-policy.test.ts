@@ -116,7 +116,7 @@ describe('blockedMessage', () => {
   test('names what the tenant typed and how to allow it, never a resolved address', () => {
     assert.equal(blockedMessage('internal.test', null),
       'Subrequest to internal.test is blocked by the egress policy: it does not resolve to a public address. '
-      + 'To allow it, add internal.test to the egress allow list (islet dev --allow-egress internal.test).');
+      + "To allow it, add internal.test to the egress allow list (--allow-egress internal.test for islet dev, egress_allow in islet serve's config).");
     assert.match(blockedMessage('169.254.169.254', 'link-local'), /169\.254\.169\.254 is blocked .*it is a link-local address.*--allow-egress 169\.254\.169\.254\/32/);
     assert.match(blockedMessage('::1', 'loopback'), /\[::1\] is blocked .*--allow-egress ::1\/128/);
   });

@@ -169,5 +169,5 @@ export function blockedMessage(host: string, literal: Exclude<AddressClass, 'pub
   const why = literal === null ? 'it does not resolve to a public address' : `it is ${DESCRIBED[literal]}`;
   const entry = isIP(host) === 0 ? host : `${host}/${isIP(host) === 4 ? 32 : 128}`;
   return `Subrequest to ${shown} is blocked by the egress policy: ${why}. `
-    + `To allow it, add ${entry} to the egress allow list (islet dev --allow-egress ${entry}).`;
+    + `To allow it, add ${entry} to the egress allow list (--allow-egress ${entry} for islet dev, egress_allow in islet serve's config).`;
 }

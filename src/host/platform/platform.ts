@@ -202,11 +202,16 @@ export class Platform {
     });
   }
 
-  /** A route another worker owns is a conflict; checked before anything is stored or loaded. */
+  /**
+   * A route another worker owns is a conflict; checked before anything is stored or loaded. Patterns
+   * that differ only by scheme take the same traffic here (islet serve does not terminate TLS), so
+   * they conflict too.
+   */
   #checkRoutes(name: string, routes: string[]): void {
-    const owners = new Map(this.store.routes().map((r) => [r.pattern, r.worker]));
+    const withoutScheme = (pattern: string) => pattern.replace(/^https?:\/\//, '');
+    const owners = new Map(this.store.routes().map((r) => [withoutScheme(r.pattern), r.worker]));
     for (const pattern of routes) {
-      const owner = owners.get(pattern);
+      const owner = owners.get(withoutScheme(pattern));
       if (owner !== undefined && owner !== name) throw new ControlError('conflict', `route "${pattern}" is already used by worker "${owner}"`);
     }
   }

@@ -1,5 +1,6 @@
 // `islet serve` as listening sockets: the tenants' front door and the admin API, over one Platform.
 // Kept apart from the CLI so tests and embedders can run a whole server in-process.
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { LogSink } from '../observability/log-sink.js';
@@ -8,6 +9,7 @@ import type { ServeConfig } from '../platform/serve-config.js';
 import { createAdminServer } from './admin/admin-http.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { resolveAdminToken } from './admin/admin-token.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createHttpFront, listen } from './http-front.js';
 
 export interface RunningServe {
@@ -34,10 +36,16 @@ function closeServer(server: Server): Promise<void> {
 }
 
 export async function startServe(config: ServeConfig, log: LogSink, onError: (err: unknown) => void): Promise<RunningServe> {
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(config.dataDir, { recursive: true });
   const { token, file } = resolveAdminToken(config.adminToken, config.adminIp, config.dataDir);
-  const platform = await Platform.open(config, log);
+  const unlock = lockDataDir(config.dataDir);
+  let platform: Platform;
+  try {
+    platform = await Platform.open(config, log);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const front = createHttpFront({ route: (host, path) => platform.route(host, path), onError });
   const admin = createAdminServer(token, adminRoutes(platform), onError);
   let adminAddress: AddressInfo;
@@ -48,6 +56,7 @@ export async function startServe(config: ServeConfig, log: LogSink, onError: (er
   } catch (err) {
     admin.close();
     await platform.shutdown(0);
+    unlock();
     throw err;
   }
   let closing: Promise<void> | null = null;
@@ -62,6 +71,7 @@ export async function startServe(config: ServeConfig, log: LogSink, onError: (er
         front.closeAllConnections();
         admin.closeAllConnections();
         await stopped;
+        unlock();
       })();
       return closing;
     },

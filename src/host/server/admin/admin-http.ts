@@ -80,7 +80,11 @@ export function createAdminServer(token: string, routes: readonly AdminRoute[], 
       send(res, errorReply('unauthorized', 'A valid admin token is required: send "Authorization: Bearer <token>" (ISLET_ADMIN_TOKEN).'));
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://admin');
+    // The path is matched as sent: a URL parser would resolve "%2E" and ".." segments, and a KV key
+    // may be "." or ".." (which KV itself then refuses with its own message).
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const url = { pathname: queryAt === -1 ? target : target.slice(0, queryAt), searchParams: new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1)) };
     if (!url.pathname.startsWith(PREFIX + '/')) { send(res, errorReply('not_found', `No admin endpoint at ${url.pathname}; the API is under ${PREFIX}/`)); return; }
     const path = url.pathname.slice(PREFIX.length);
     let pathMatched = false;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
@@ -54,6 +54,9 @@ export class SqliteKvStore implements KvStore {
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, 'kv.sqlite');
+    // Tenants' data: readable by the server's user only. SQLite gives the -wal and -shm files the
+    // database file's permissions, so creating it 0600 first covers them too.
+    closeSync(openSync(this.path, 'a', 0o600));
     this.#db = new DatabaseSync(this.path, { timeout: 5000 });
     // WAL + synchronous=FULL fsyncs the WAL on every commit, so a put that has
     // returned survives power loss, not only a killed process. NORMAL would
