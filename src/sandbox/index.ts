@@ -4,6 +4,7 @@
 import { ENTRIES_GLOBAL } from '../shared/boundary.js';
 import { complete } from './bootstrap/host.js';
 import { installGlobals } from './bootstrap/install-globals.js';
+import { pullBody } from './runtime/body-streams.js';
 import { dispatchFetch } from './runtime/dispatch-fetch.js';
 import { install } from './runtime/worker-module.js';
 import { reportRejection } from './web/dom/report-rejection.js';
@@ -12,7 +13,7 @@ import { dropTimers, fireTimer } from './web/timers/timers.js';
 installGlobals(globalThis as unknown as Record<string, unknown>);
 
 Object.defineProperty(globalThis, ENTRIES_GLOBAL, {
-  value: { install, dispatchFetch, complete, fireTimer, dropTimers, reportRejection },
+  value: { install, dispatchFetch, complete, fireTimer, dropTimers, pullBody, reportRejection },
   configurable: true,
   enumerable: false,
   writable: false,

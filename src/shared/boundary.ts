@@ -4,7 +4,10 @@
 
 /** Operations the sandbox asks of the host through its single bridge function. */
 export const Op = {
-  /** (reqId, status, statusText, headers, body: string | ArrayBuffer | null, done: boolean) */
+  /**
+   * (reqId, status, statusText, headers, body: string | ArrayBuffer | null | true, done: boolean)
+   * `true`: the body is a stream, pulled chunk by chunk through the `pullBody` entry.
+   */
   Respond: 1,
   /** (reqId, kind: ErrorKind-like code, message) the handler failed; the host answers 500 */
   Fail: 2,
@@ -12,6 +15,17 @@ export const Op = {
   RequestDone: 3,
   /** (level, message) console output, tagged by the host with worker and trace id */
   Log: 4,
+  /** (reqId, chunk: ArrayBuffer | null) the next chunk of a streamed response body, null at its end; answers a `pullBody` */
+  ResponseChunk: 15,
+  /** (reqId, message) the streamed response body failed: the client's connection is cut */
+  ResponseError: 16,
+  /**
+   * (opId, reqId, whole: boolean) -> async ArrayBuffer | null: the next chunk of the request body as the
+   * client sends it, null at its end; with `whole`, all of the rest in one ArrayBuffer
+   */
+  RequestBodyRead: 17,
+  /** (reqId) the request body will not be read further */
+  RequestBodyCancel: 18,
   /** (timerId, delayMs, repeat: boolean) */
   TimerSet: 5,
   /** (timerId) */
@@ -128,11 +142,13 @@ export const HEADER_SEPARATOR = '\n';
 
 /**
  * Entry points the runtime exposes to the host once it has booted: install(namespace, varsJson,
- * kvBindingNames), dispatchFetch(reqId, method, url, headers, body, cfJson), complete(opId, ok, value),
- * fireTimer(timerId), dropTimers(timerIds), reportRejection(isError, valueOrName, message, stack) ->
+ * kvBindingNames), dispatchFetch(reqId, method, url, headers, body, cfJson) where body is an ArrayBuffer,
+ * null, or true when it streams (read with RequestBodyRead), complete(opId, ok, value), fireTimer(timerId),
+ * dropTimers(timerIds), pullBody(reqId, cancel) asks for the next chunk of a streamed response body (answered
+ * with ResponseChunk or ResponseError) or, with `cancel`, cancels it, reportRejection(isError, valueOrName, message, stack) ->
  * whether the host should still log the rejection (no `unhandledrejection` listener canceled it).
  */
-export const ENTRY_NAMES = ['install', 'dispatchFetch', 'complete', 'fireTimer', 'dropTimers', 'reportRejection'] as const;
+export const ENTRY_NAMES = ['install', 'dispatchFetch', 'complete', 'fireTimer', 'dropTimers', 'pullBody', 'reportRejection'] as const;
 export type EntryName = (typeof ENTRY_NAMES)[number];
 
 /** The global name under which the host hands the bridge to the runtime; the runtime deletes it at once. */

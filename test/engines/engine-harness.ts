@@ -34,7 +34,9 @@ export function idInSlot(prefix: string, slot: number, engines: number): string 
   }
 }
 
-export function bodyText(body: string | Uint8Array | null): string {
+/** A whole body as text; these tests' bodies never stream. */
+export function bodyText(body: unknown): string {
+  if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new Error('expected a whole body, not a stream');
   return body === null ? '' : typeof body === 'string' ? body : Buffer.from(body).toString();
 }
 

@@ -48,7 +48,7 @@ class Engine {
     const seq = ++this.#seq;
     const request = get(path);
     const answer = this.#next((m) => m.t === 'res' && m.r[0] === seq);
-    this.host.handle({ t: 'req', r: [seq, id, request.method, request.url, request.headers, request.body, request.traceId, 0] });
+    this.host.handle({ t: 'req', r: [seq, id, request.method, request.url, request.headers, null, request.traceId, 0] });
     const [, status, , , body, cpuMs, coldStartMs] = ((await answer) as { r: EngineResponse }).r;
     return { status, text: bodyText(body), cpuMs, coldStartMs };
   }

@@ -3,8 +3,10 @@
 // the requests, warms and stats questions awaiting an answer, and what they get when the engine goes.
 // Messages from an engine are checked as `unknown`: an engine runs tenant code.
 import { LogLevel, type LogLevelCode } from '../../shared/boundary.js';
+import { isByteSource } from '../isolates/byte-source.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse } from '../isolates/request-types.js';
 import type { LogSink } from '../observability/log-sink.js';
+import { BodyPump, BodyReceiver, parseBodyMessage } from './body-channel.js';
 import type { EngineStats, ToEngine, VersionSpec } from './engine-protocol.js';
 
 export interface EngineResult extends OutgoingResponse {
@@ -26,6 +28,10 @@ export class EngineClient {
   readonly #requests = new Map<number, (result: EngineResult) => void>();
   readonly #warms = new Map<number, (result: WarmResult) => void>();
   readonly #stats = new Map<number, (stats: EngineStats | null) => void>();
+  /** Streamed request bodies going to the engine, by request seq. */
+  readonly #uploads = new Map<number, BodyPump>();
+  /** Streamed response bodies coming from the engine, by request seq. */
+  readonly #downloads = new Map<number, BodyReceiver>();
   #seq = 0;
   #closed = false;
 
@@ -44,9 +50,14 @@ export class EngineClient {
     if (this.#closed) return Promise.resolve(stopped());
     this.#introduce(spec);
     const seq = ++this.#seq;
+    let body = request.body;
+    if (isByteSource(body)) {
+      this.#uploads.set(seq, new BodyPump(seq, body, this.#send, () => this.#uploads.delete(seq)));
+      body = true as never;
+    }
     return new Promise((resolve) => {
       this.#requests.set(seq, resolve);
-      this.#send({ t: 'req', r: [seq, spec.id, request.method, request.url, request.headers, request.body, request.traceId, request.hops ?? 0] });
+      this.#send({ t: 'req', r: [seq, spec.id, request.method, request.url, request.headers, body as ArrayBuffer | null | true, request.traceId, request.hops ?? 0] });
     });
   }
 
@@ -100,6 +111,15 @@ export class EngineClient {
     const m = message as Record<string, unknown>;
     switch (m.t) {
       case 'res': this.#onResponse(m.r); return;
+      case 'chunk': case 'abort': case 'credit': case 'cancel': {
+        const body = parseBodyMessage(m);
+        if (body === null) return;
+        if (body.t === 'chunk') this.#downloads.get(body.seq)?.push(body.c === null || Buffer.isBuffer(body.c) ? body.c : Buffer.from(body.c.buffer, body.c.byteOffset, body.c.byteLength));
+        else if (body.t === 'abort') this.#downloads.get(body.seq)?.fail(body.m);
+        else if (body.t === 'credit') this.#uploads.get(body.seq)?.credit(body.n);
+        else this.#uploads.get(body.seq)?.cancel('The worker canceled the request body.');
+        return;
+      }
       case 'log': this.#onLog(m); return;
       case 'warmed': {
         const resolve = typeof m.seq === 'number' ? this.#warms.get(m.seq) : undefined;
@@ -127,13 +147,26 @@ export class EngineClient {
     this.#requests.delete(seq as number);
     if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599
       || typeof statusText !== 'string' || typeof headers !== 'string'
-      || !(body === null || typeof body === 'string' || body instanceof Uint8Array)) {
+      || !(body === null || body === true || typeof body === 'string' || body instanceof Uint8Array)) {
+      this.#uploads.get(seq as number)?.cancel('The engine sent an invalid response.');
       resolve({ ...platformResponse(502, 'Bad Gateway: the engine sent an invalid response.\n'), cpuMs: 0, coldStartMs: -1 });
       return;
     }
+    const s = seq as number;
+    // A request body lives as long as its response: a streamed response may still be reading it.
+    const endUpload = () => this.#uploads.get(s)?.cancel('The response is complete.');
+    let out: OutgoingResponse['body'];
+    if (body === true) {
+      const receiver = new BodyReceiver(s, this.#send, () => { this.#downloads.delete(s); endUpload(); });
+      this.#downloads.set(s, receiver);
+      out = receiver;
+    } else {
+      endUpload();
+      out = body instanceof Uint8Array && !Buffer.isBuffer(body) ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body;
+    }
     resolve({
       status, statusText, headers,
-      body: body instanceof Uint8Array && !Buffer.isBuffer(body) ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body,
+      body: out,
       cpuMs: typeof cpuMs === 'number' ? cpuMs : 0,
       coldStartMs: typeof coldStartMs === 'number' ? coldStartMs : -1,
     });
@@ -153,6 +186,8 @@ export class EngineClient {
     const requests = [...this.#requests.values()];
     const warms = [...this.#warms.values()];
     const stats = [...this.#stats.values()];
+    const downloads = [...this.#downloads.values()];
+    const uploads = [...this.#uploads.values()];
     this.#requests.clear();
     this.#warms.clear();
     this.#stats.clear();
@@ -160,6 +195,9 @@ export class EngineClient {
     for (const resolve of requests) resolve(stopped());
     for (const resolve of warms) resolve({ ok: false, error: WARM_CRASHED });
     for (const resolve of stats) resolve(null);
+    // A response cut off by the engine's death must not look whole to the client.
+    for (const receiver of downloads) receiver.fail('The engine running this worker stopped.');
+    for (const pump of uploads) pump.cancel('The engine running this worker stopped.');
   }
 }
 

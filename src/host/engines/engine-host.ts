@@ -2,6 +2,7 @@
 // It speaks the engine protocol through a callback and knows nothing of IPC, so the same code runs in
 // an engine process (engine-main.ts) and, without crash containment, inside the supervisor.
 import { mkdirSync } from 'node:fs';
+import { isByteSource } from '../isolates/byte-source.js';
 import { IsolatePool } from '../isolates/isolate-pool.js';
 import type { RequestContext } from '../isolates/request-context.js';
 import { platformResponse, type OutgoingResponse } from '../isolates/request-types.js';
@@ -10,6 +11,7 @@ import { SqliteKvStore } from '../storage/kv/sqlite-kv-store.js';
 import { DEFAULT_LIMITS } from '../workers/worker-config.js';
 import type { EngineRequest, EngineStats, FromEngine, ToEngine, VersionSpec } from './engine-protocol.js';
 import type { RunningRecorder } from './running-record.js';
+import { BodyPump, BodyReceiver } from './body-channel.js';
 import { ResidentVersion } from './resident-version.js';
 
 export interface EngineOptions {
@@ -46,6 +48,10 @@ export class EngineHost {
   /** Replaced versions finishing their requests (and waitUntil work) on the old isolate. */
   readonly #retiring = new Set<ResidentVersion>();
   readonly #sampler: NodeJS.Timeout;
+  /** Streamed request bodies arriving from the supervisor, by request seq. */
+  readonly #uploads = new Map<number, BodyReceiver>();
+  /** Streamed response bodies going to the supervisor, by request seq. */
+  readonly #downloads = new Map<number, BodyPump>();
   #tick = 0;
   #inFlight = 0;
   #closed = false;
@@ -70,6 +76,10 @@ export class EngineHost {
       case 'drop': this.#drop(message.id); return;
       case 'stats': this.#send({ t: 'stats', seq: message.seq, stats: this.stats() }); return;
       case 'shutdown': void this.drain(message.graceMs).then(() => this.#send({ t: 'drained' })); return;
+      case 'chunk': this.#uploads.get(message.seq)?.push(message.c); return;
+      case 'abort': this.#uploads.get(message.seq)?.fail(message.m); return;
+      case 'credit': this.#downloads.get(message.seq)?.credit(message.n); return;
+      case 'cancel': this.#downloads.get(message.seq)?.cancel('The client disconnected.'); return;
     }
   }
 
@@ -82,7 +92,15 @@ export class EngineHost {
   }
 
   #request(r: EngineRequest): void {
-    const [seq, id, method, url, headers, body, traceId, hops] = r;
+    const [seq, id, method, url, headers, sent, traceId, hops] = r;
+    let body: ArrayBuffer | BodyReceiver | null = null;
+    if (sent === true) {
+      const receiver = new BodyReceiver(seq, this.#send, () => this.#uploads.delete(seq));
+      this.#uploads.set(seq, receiver);
+      body = receiver;
+    } else {
+      body = sent;
+    }
     const version = this.#versions.get(id);
     if (version === undefined || this.#closed) {
       this.#reply(seq, platformResponse(503, 'Service Unavailable: this engine does not serve that version.\n'), 0, -1);
@@ -107,7 +125,16 @@ export class EngineHost {
   }
 
   #reply(seq: number, response: OutgoingResponse, cpuMs: number, coldStartMs: number): void {
-    this.#send({ t: 'res', r: [seq, response.status, response.statusText, response.headers, response.body, cpuMs, coldStartMs] });
+    const body = response.body;
+    // A request body lives as long as its response: a streamed response may still be reading it.
+    const endUpload = () => this.#uploads.get(seq)?.cancel();
+    if (!isByteSource(body)) {
+      endUpload();
+      this.#send({ t: 'res', r: [seq, response.status, response.statusText, response.headers, body, cpuMs, coldStartMs] });
+      return;
+    }
+    this.#send({ t: 'res', r: [seq, response.status, response.statusText, response.headers, true, cpuMs, coldStartMs] });
+    this.#downloads.set(seq, new BodyPump(seq, body, this.#send, () => { this.#downloads.delete(seq); endUpload(); }));
   }
 
   #warm(id: string, seq: number): void {

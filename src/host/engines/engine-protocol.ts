@@ -3,6 +3,7 @@
 // the per-request cost; the rest are records.
 import type { ServeLimits } from '../control/model.js';
 import type { VarValue } from '../workers/worker-config.js';
+import type { BodyMessage } from './body-channel.js';
 
 /** Everything an engine needs to run one version. Sent once per engine lifetime, before first use. */
 export interface VersionSpec {
@@ -33,9 +34,12 @@ export type ToEngine =
   /** Ask for a 'stats' message. */
   | { t: 'stats'; seq: number }
   /** Stop: answer in-flight requests, let waitUntil work run up to `graceMs`, then exit 0. */
-  | { t: 'shutdown'; graceMs: number };
+  | { t: 'shutdown'; graceMs: number }
+  /** A streamed request body's chunks (and end or failure); credit for, or cancel of, a streamed response body. */
+  | BodyMessage;
 
-export type EngineRequest = [seq: number, versionId: string, method: string, url: string, headers: string, body: ArrayBuffer | null, traceId: string, hops: number];
+/** `body` true: the request body streams; its chunks follow as 'chunk' messages, as the engine grants credit. */
+export type EngineRequest = [seq: number, versionId: string, method: string, url: string, headers: string, body: ArrayBuffer | null | true, traceId: string, hops: number];
 
 // --- engine -> supervisor ------------------------------------------------------------------------
 export type FromEngine =
@@ -47,9 +51,12 @@ export type FromEngine =
   /** A tenant's console line or a platform error about a worker (the supervisor owns the log). */
   | { t: 'log'; worker: string; traceId: string | null; level: number | 'platform'; message: string }
   /** After 'shutdown': every request is answered and nothing follows; the engine exits next. */
-  | { t: 'drained' };
+  | { t: 'drained' }
+  /** A streamed response body's chunks (and end or failure); credit for, or cancel of, a streamed request body. */
+  | BodyMessage;
 
-export type EngineResponse = [seq: number, status: number, statusText: string, headers: string, body: string | Uint8Array | null, cpuMs: number, coldStartMs: number];
+/** `body` true: the response body streams; its chunks follow as 'chunk' messages, as the supervisor grants credit. */
+export type EngineResponse = [seq: number, status: number, statusText: string, headers: string, body: string | Uint8Array | null | true, cpuMs: number, coldStartMs: number];
 
 export interface EngineStats {
   pid: number;

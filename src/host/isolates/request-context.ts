@@ -1,5 +1,7 @@
 // The host's view of one request running in an isolate: what it has used of its limits, and what it
 // still owns (timers, the wall-clock timer, the promise the front door awaits).
+import type { ByteSource } from './byte-source.js';
+import type { IsolateBodyStream } from './isolate-body-stream.js';
 import type { OutgoingResponse } from './request-types.js';
 
 export class RequestContext {
@@ -14,6 +16,11 @@ export class RequestContext {
   responded = false;
   ended = false;
   wallTimer: NodeJS.Timeout | null = null;
+  /** The request body as the client sends it, when it was not buffered; null once read or canceled. */
+  requestBody: ByteSource | null = null;
+  requestBodyReading = false;
+  /** The response body, when it streams out of the isolate. */
+  responseBody: IsolateBodyStream | null = null;
   readonly timers = new Map<number, NodeJS.Timeout>();
 
   constructor(id: number, traceId: string, resolve: (response: OutgoingResponse) => void) {

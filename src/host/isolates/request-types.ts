@@ -1,4 +1,5 @@
 // What the front door hands to a worker and gets back: plain data, independent of node:http.
+import type { ByteSource } from './byte-source.js';
 
 export interface IncomingRequest {
   method: string;
@@ -6,7 +7,8 @@ export interface IncomingRequest {
   url: string;
   /** Encoded as the boundary expects: "name:value" entries joined by "\n". */
   headers: string;
-  body: ArrayBuffer | null;
+  /** Whole when it arrived in one piece (or small); a ByteSource when it streams in as the client sends it. */
+  body: ArrayBuffer | ByteSource | null;
   traceId: string;
   /** Worker invocations in the chain of subrequests that led here (x-islet-via); absent for a client's request. */
   hops?: number;
@@ -17,7 +19,8 @@ export interface OutgoingResponse {
   statusText: string;
   /** "name:value" entries joined by "\n"; Set-Cookie entries stay separate. */
   headers: string;
-  body: string | Buffer | null;
+  /** Whole, or a ByteSource when the worker's body is a stream (read as the client takes the bytes). */
+  body: string | Buffer | ByteSource | null;
 }
 
 /** Why the platform, not the tenant, produced a response. */

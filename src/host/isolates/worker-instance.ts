@@ -2,7 +2,7 @@
 // enforces its limits from outside. All isolate execution happens in short synchronous calls on this
 // thread, each bounded by the calling request's remaining CPU budget; nothing the tenant does can
 // hold the thread longer than that.
-import { LogLevel, Op, type HostReply } from '../../shared/boundary.js';
+import { ErrorKind, LogLevel, Op, type HostReply } from '../../shared/boundary.js';
 import type { KvBinding } from '../bindings/kv/kv-binding.js';
 import { kvOp } from '../bindings/kv/kv-ops.js';
 import type { LogSink } from '../observability/log-sink.js';
@@ -16,6 +16,8 @@ import { dropCryptoTable } from './host-ops/crypto-table.js';
 import { fail, ok, typeError } from './host-ops/reply.js';
 import { MAX_RESPONSE_BODY, oversizeBody, withoutRuntimeFrames } from './host-ops/tenant-output.js';
 import * as web from './host-ops/web-ops.js';
+import { isByteSource, type ByteSource } from './byte-source.js';
+import { IsolateBodyStream } from './isolate-body-stream.js';
 import { RequestContext } from './request-context.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse, type PlatformFailure } from './request-types.js';
 
@@ -44,6 +46,13 @@ function wallAllowance(cpuBudgetMs: number): number {
   return cpuBudgetMs * 2 + 10;
 }
 
+/** The rest of a streamed body in one buffer (the source enforces the size limit as it goes). */
+async function readRest(source: ByteSource): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (let chunk = await source.read(); chunk !== null; chunk = await source.read()) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
 export class WorkerInstance {
   readonly name: string;
   readonly sandbox: SandboxIsolate;
@@ -51,6 +60,8 @@ export class WorkerInstance {
   readonly #services: WorkerServices;
   readonly #requests = new Map<number, RequestContext>();
   #current: RequestContext | null = null;
+  /** Calls into the isolate on the stack: a body pull asked for meanwhile waits for them to return. */
+  #depth = 0;
   #nextReqId = 1;
   #pendingOps = 0;
   #liveTimers = 0;
@@ -105,7 +116,12 @@ export class WorkerInstance {
       const ctx = new RequestContext(this.#nextReqId++, request.traceId, resolve);
       ctx.hops = request.hops ?? 0;
       this.#requests.set(ctx.id, ctx);
-      this.#enter(ctx, 'dispatchFetch', [ctx.id, request.method, request.url, request.headers, request.body, null]);
+      let body = request.body;
+      if (isByteSource(body)) {
+        ctx.requestBody = body;
+        body = true as never;
+      }
+      this.#enter(ctx, 'dispatchFetch', [ctx.id, request.method, request.url, request.headers, body, null]);
       // Most requests are over by now; a timer is only armed for those still waiting on something.
       if (!ctx.ended && !ctx.responded) ctx.wallTimer = setTimeout(() => this.#wallClockExpired(ctx), this.#limits.wallMs);
     }
@@ -113,16 +129,18 @@ export class WorkerInstance {
 
   // --- calls into the isolate -------------------------------------------------------------------
 
-  #enter(ctx: RequestContext | null, entry: 'dispatchFetch' | 'complete' | 'fireTimer', args: unknown[]): void {
+  #enter(ctx: RequestContext | null, entry: 'dispatchFetch' | 'complete' | 'fireTimer' | 'pullBody', args: unknown[]): void {
     if (this.#dead !== null) return;
     const previous = this.#current;
     this.#current = ctx;
     const budget = ctx === null ? SYSTEM_CALL_MS : this.#limits.cpuMs - ctx.cpuMs;
     let outcome: CallOutcome;
     this.#services.beforeCall?.(ctx);
+    this.#depth++;
     try {
       outcome = this.sandbox.call(entry, args, wallAllowance(budget));
     } finally {
+      this.#depth--;
       this.#current = previous;
     }
     if (ctx !== null) ctx.cpuMs += outcome.cpuMs;
@@ -173,7 +191,10 @@ export class WorkerInstance {
   #detectHung(): void {
     if (this.#pendingOps > 0 || this.#liveTimers > 0 || this.#dead !== null) return;
     for (const ctx of [...this.#requests.values()]) {
-      if (!ctx.responded) {
+      const stream = ctx.responseBody;
+      // A body the client has not asked more of yet is not stuck: the next pull resumes it.
+      if (stream !== null && stream.open && !stream.awaitingChunk) continue;
+      if (!ctx.responded || (stream !== null && stream.open)) {
         this.#services.log.workerError(this.name, ctx.traceId, 'The script will never generate a response.');
         this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
       }
@@ -199,7 +220,8 @@ export class WorkerInstance {
     ctx.resolve(response);
     if (done) { this.#end(ctx); return; }
     if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
-    ctx.wallTimer = ctx.ended ? null : setTimeout(() => this.#end(ctx), WAIT_UNTIL_MS);
+    // While the body streams, its own idle limit applies; waitUntil's time starts when it ends.
+    ctx.wallTimer = ctx.ended || response.body === ctx.responseBody ? null : setTimeout(() => this.#end(ctx), WAIT_UNTIL_MS);
   }
 
   /** The request's context is over: its timers stop and late completions are dropped. */
@@ -209,6 +231,11 @@ export class WorkerInstance {
     this.#requests.delete(ctx.id);
     if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
     ctx.wallTimer = null;
+    ctx.responseBody?.abort('The request ended before its response body was complete.');
+    if (ctx.requestBody !== null) {
+      ctx.requestBody.cancel('The request ended.');
+      ctx.requestBody = null;
+    }
     if (ctx.timers.size > 0) {
       const ids = [...ctx.timers.keys()];
       for (const timer of ctx.timers.values()) clearTimeout(timer);
@@ -233,6 +260,35 @@ export class WorkerInstance {
         const [level, message] = args;
         if (typeof level === 'number' && typeof message === 'string') {
           this.#services.log.console(this.name, this.#current?.traceId ?? null, level as 0, message);
+        }
+        return ok(null);
+      }
+      case Op.ResponseChunk: {
+        const [reqId, chunk] = args;
+        const stream = this.#ctxOf(reqId)?.responseBody;
+        if (stream === undefined || stream === null) return ok(null);
+        if (!(chunk === null || chunk instanceof ArrayBuffer)) {
+          stream.fail('The response body stream produced an invalid chunk.');
+          return typeError('invalid chunk');
+        }
+        stream.push(chunk);
+        return ok(null);
+      }
+      case Op.ResponseError: {
+        const [reqId, message] = args;
+        const ctx = this.#ctxOf(reqId);
+        if (ctx === null || ctx.responseBody === null || !ctx.responseBody.open) return ok(null);
+        this.#services.log.workerError(this.name, ctx.traceId,
+          `Uncaught ${typeof message === 'string' ? withoutRuntimeFrames(message) : 'exception'} in the response body stream; the response was cut off.`);
+        ctx.responseBody.fail(typeof message === 'string' ? message : 'The response body stream failed.');
+        return ok(null);
+      }
+      case Op.RequestBodyRead: return this.#onRequestBodyRead(args);
+      case Op.RequestBodyCancel: {
+        const ctx = this.#ctxOf(args[0]);
+        if (ctx !== null && ctx.requestBody !== null) {
+          ctx.requestBody.cancel('The worker canceled the request body.');
+          ctx.requestBody = null;
         }
         return ok(null);
       }
@@ -290,9 +346,15 @@ export class WorkerInstance {
     if (ctx === null) return ok(null);
     if (typeof status !== 'number' || !Number.isInteger(status) || !(status === 101 || (status >= 200 && status <= 599))
       || typeof statusText !== 'string' || typeof headers !== 'string'
-      || !(body === null || typeof body === 'string' || body instanceof ArrayBuffer)) {
+      || !(body === null || body === true || typeof body === 'string' || body instanceof ArrayBuffer)) {
       this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
       return typeError('invalid response');
+    }
+    if (body === true) {
+      if (ctx.responded) return ok(null);
+      ctx.responseBody = this.#streamOut(ctx);
+      this.#respond(ctx, { status, statusText, headers, body: ctx.responseBody });
+      return ok(null);
     }
     const size = oversizeBody(body);
     if (size !== null) {
@@ -302,6 +364,55 @@ export class WorkerInstance {
     }
     this.#respond(ctx, { status, statusText, headers, body: body instanceof ArrayBuffer ? Buffer.from(body) : body }, done === true);
     return ok(null);
+  }
+
+  /** The host's end of a streamed response body: each read is one `pullBody` call charged to the request. */
+  #streamOut(ctx: RequestContext): IsolateBodyStream {
+    // Pulls asked for while a call is running (a chunk handed on at once) wait for it to return. A
+    // cancel still reaches the isolate after the request ended (a limit), as a call of its own, so the
+    // runtime lets go of the tenant's stream.
+    const enter = (cancel: boolean) => {
+      const run = () => {
+        if (this.#dead !== null || (ctx.ended && !cancel)) return;
+        this.#enter(ctx.ended ? null : ctx, 'pullBody', [ctx.id, cancel]);
+      };
+      if (this.#depth === 0) run();
+      else setImmediate(run);
+    };
+    return new IsolateBodyStream({
+      pull: () => enter(false),
+      cancel: () => enter(true),
+      finished: (outcome) => {
+        if (outcome === 'stalled') this.#services.log.workerError(this.name, ctx.traceId, `The response body made no progress for ${this.#limits.wallMs} ms; the response was cut off.`);
+        // What is left is waitUntil work: it gets its usual time (the runtime ends the request sooner when there is none).
+        if (ctx.ended) return;
+        if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
+        ctx.wallTimer = setTimeout(() => this.#end(ctx), WAIT_UNTIL_MS);
+      },
+    }, this.#limits.wallMs);
+  }
+
+  #onRequestBodyRead(args: unknown[]): HostReply {
+    const [opId, reqId, whole] = args;
+    const ctx = this.#ctxOf(reqId);
+    const source = ctx?.requestBody ?? null;
+    if (ctx === null || source === null) return ok(null);
+    if (ctx.requestBodyReading) return typeError('The request body is already being read.');
+    ctx.requestBodyReading = true;
+    const read = (whole === true ? readRest(source) : source.read()).then((chunk): HostReply => {
+      ctx.requestBodyReading = false;
+      if (chunk === null || whole === true) ctx.requestBody = null;
+      if (chunk === null) return ok(null);
+      // isolated-vm copies a whole ArrayBuffer: hand it exactly the chunk's bytes.
+      const exact = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk.buffer
+        : chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength);
+      return ok(exact);
+    }, (err: unknown): HostReply => {
+      ctx.requestBodyReading = false;
+      ctx.requestBody = null;
+      return fail(ErrorKind.TypeError, err instanceof Error ? err.message : 'The request body could not be read.');
+    });
+    return this.#async(opId, read);
   }
 
   #onFail(args: unknown[]): HostReply {

@@ -5,10 +5,17 @@ import type { AddressInfo } from 'node:net';
 import { HEADER_SEPARATOR } from '../../shared/boundary.js';
 import { LOOP_DETECTED, MAX_HOPS, VIA_HEADER, hopsOf } from '../outbound/loop-limit.js';
 import { hostOf, pathOf, requestUrl } from './request-url.js';
+import { isByteSource, type ByteSource } from '../isolates/byte-source.js';
 import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
+import { RequestBodySource } from './request-body-source.js';
 
 /** Workers accepts request bodies up to 100 MB on most plans; larger ones get 413. */
 export const MAX_REQUEST_BODY = 100 * 1024 * 1024;
+/**
+ * Bodies declared this small are read whole first and cross into the worker with the request, in one
+ * call; larger ones and those of unknown length stream in as the client sends them.
+ */
+const BUFFERED_BODY = 1024 * 1024;
 const TRACE_ID = /^[0-9A-Za-z._-]{1,128}$/;
 
 export interface Target { fetch(request: IncomingRequest): Promise<OutgoingResponse> }
@@ -80,7 +87,13 @@ function readBody(req: IncomingMessage): Promise<ArrayBuffer | null | 'too-large
   });
 }
 
-function writeResponse(res: ServerResponse, response: OutgoingResponse, traceId: string): void {
+function writeResponse(req: IncomingMessage, res: ServerResponse, response: OutgoingResponse, traceId: string): void {
+  const body = response.body;
+  // Already answered (413 for a body that grew past the limit while it streamed): nobody reads this one.
+  if (res.headersSent || res.destroyed) {
+    if (isByteSource(body)) body.cancel('The response was not needed.');
+    return;
+  }
   const flat: string[] = ['x-trace-id', traceId];
   if (response.headers !== '') {
     for (const line of response.headers.split(HEADER_SEPARATOR)) {
@@ -94,9 +107,62 @@ function writeResponse(res: ServerResponse, response: OutgoingResponse, traceId:
     // A header node:http refuses (the worker's own validation should have caught it).
     res.writeHead(500, ['content-type', 'text/plain;charset=UTF-8']);
     res.end('Internal Server Error: the worker produced an invalid response.\n');
+    if (isByteSource(body)) body.cancel('The response was invalid.');
     return;
   }
-  res.end(response.body ?? undefined);
+  if (!isByteSource(body)) { res.end(body ?? undefined); return; }
+  if (req.method === 'HEAD') { body.cancel('A HEAD response has no body.'); res.end(); return; }
+  void writeStream(res, body);
+}
+
+/**
+ * Writes a streamed body with backpressure: the next chunk is asked for only once the socket has taken
+ * the last. A body that fails part-way, or does not match the content-length the worker declared, cuts
+ * the connection, so the client cannot take a truncated body for a whole one; a client that goes away
+ * cancels the body.
+ */
+async function writeStream(res: ServerResponse, body: ByteSource): Promise<void> {
+  const declared = res.getHeader('content-length');
+  const expected = declared === undefined ? null : Number(declared);
+  let written = 0;
+  let gone = false;
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    gone = true;
+    body.cancel('The client disconnected.');
+  });
+  try {
+    for (;;) {
+      const chunk = await body.read();
+      if (gone) return;
+      if (chunk === null) break;
+      written += chunk.byteLength;
+      if (expected !== null && written > expected) throw new Error('the body is longer than its content-length');
+      if (!res.write(chunk)) await drained(res);
+      if (gone) return;
+    }
+    if (expected !== null && written !== expected) throw new Error('the body is shorter than its content-length');
+    res.end();
+  } catch {
+    // The worker's failure is in its log already; the client must not see a clean end.
+    if (!gone) {
+      gone = true;
+      body.cancel('The response was cut off.');
+      res.destroy();
+    }
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** 413, then the connection closes: the rest of an oversized body is never read. */
@@ -116,12 +182,12 @@ export function createHttpFront(options: FrontOptions): Server {
     if (!res.headersSent) plain(res, 500, 'Internal Server Error\n');
     else res.destroy();
   };
-  const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | null, hops: number) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | ByteSource | null, hops: number) => {
     const headers = encodeRawHeaders(req.rawHeaders);
     if (headers === null) { plain(res, 400, 'Bad Request: more than one Host header.\n'); return; }
     const traceId = traceIdOf(req);
     target.fetch({ method: req.method ?? 'GET', url, headers, body, traceId, hops })
-      .then((response) => writeResponse(res, response, traceId), failed(res));
+      .then((response) => writeResponse(req, res, response, traceId), failed(res));
   };
   return createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
     const url = requestUrl(req.headers.host, req.url ?? '');
@@ -134,6 +200,17 @@ export function createHttpFront(options: FrontOptions): Server {
     // Most requests have no body: they go straight to the worker, without waiting a turn.
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
       dispatch(req, res, target, url, null, hops);
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (declared > MAX_REQUEST_BODY) { tooLarge(res); return; }
+    if (!(declared <= BUFFERED_BODY)) {
+      // The worker reads the body as it arrives; past the limit its stream errors, and the client
+      // gets 413 unless the worker has answered already.
+      dispatch(req, res, target, url, new RequestBodySource(req, MAX_REQUEST_BODY, () => {
+        if (!res.headersSent) tooLarge(res);
+        else res.destroy();
+      }), hops);
       return;
     }
     readBody(req).then((body) => {

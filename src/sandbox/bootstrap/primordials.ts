@@ -54,6 +54,9 @@ export const MapPrototypeSet = uncurry(Map.prototype.set) as <K, V>(m: Map<K, V>
 export const MapPrototypeDelete = uncurry(Map.prototype.delete) as <K, V>(m: Map<K, V>, k: K) => boolean;
 export const MapPrototypeHas = uncurry(Map.prototype.has) as <K, V>(m: Map<K, V>, k: K) => boolean;
 export const MapPrototypeForEach = uncurry(Map.prototype.forEach) as <K, V>(m: Map<K, V>, f: (v: V, k: K) => void) => void;
+export const WeakMapCtor = WeakMap;
+export const WeakMapPrototypeGet = uncurry(WeakMap.prototype.get) as <K extends object, V>(m: WeakMap<K, V>, k: K) => V | undefined;
+export const WeakMapPrototypeSet = uncurry(WeakMap.prototype.set) as <K extends object, V>(m: WeakMap<K, V>, k: K, v: V) => WeakMap<K, V>;
 export const SetPrototypeHas = uncurry(Set.prototype.has) as <T>(s: Set<T>, v: T) => boolean;
 export const Uint8ArrayCtor = Uint8Array;
 export const ArrayBufferCtor = ArrayBuffer;

@@ -1,19 +1,22 @@
 // Runs one fetch event: builds the Request, calls the tenant's handler, and sends the Response out
 // through the bridge as soon as it is ready, before any waitUntil work finishes.
-import { ErrorKind, Op } from '../../shared/boundary.js';
+import { ErrorKind, HEADER_SEPARATOR, Op } from '../../shared/boundary.js';
 import { hostNotify } from '../bootstrap/host.js';
 import {
-  ErrorCtor, JSONParse, PromisePrototypeThen, PromiseResolve, RangeErrorCtor, ReflectApply, StringPrototypeSlice, TypeErrorCtor,
+  ErrorCtor, JSONParse, PromisePrototypeThen, PromiseResolve, RangeErrorCtor, ReflectApply, StringPrototypeIndexOf, StringPrototypeSlice, TypeErrorCtor,
   Uint8ArrayCtor,
 } from '../bootstrap/primordials.js';
 import { BodyHolder } from '../web/fetch/body.js';
 import { Headers } from '../web/fetch/headers.js';
 import { Request } from '../web/fetch/request.js';
 import { Response } from '../web/fetch/response.js';
+import { declaredStreamLength } from '../web/streams/streams.js';
+import { pullBody, streamResponseBody } from './body-streams.js';
+import { incomingBodyStream } from '../web/fetch/incoming-body.js';
 import { ExecutionContext, type RequestState } from './execution-context.js';
 import { installedEnv, installedHandler } from './worker-module.js';
 
-// Buffered response bodies are capped so one response cannot fill the isolate's heap twice over.
+// Response bodies given whole (strings, bytes) are capped so one response cannot fill the isolate's heap twice over.
 // The host enforces the same cap on what arrives.
 const MAX_RESPONSE_BODY = 128 * 1024 * 1024;
 // The host logs this text; a tenant's message of any length should not be copied out whole.
@@ -47,13 +50,17 @@ function failAndFinish(state: RequestState, err: unknown): void {
   finish(state);
 }
 
-function deliver(state: RequestState, response: Response, body: string | ArrayBuffer | null): void {
+function deliver(state: RequestState, response: Response, body: string | ArrayBuffer | null | true, length: number | null = null): void {
   // When no waitUntil work is pending the response also ends the request: one crossing, not two.
   const done = state.waiting === 0;
   try {
-    hostNotify(Op.Respond, state.reqId, response.status, response.statusText, Headers.encode(response.headers), body, done);
+    let headers = Headers.encode(response.headers);
+    // A FixedLengthStream body is sent with its length, unless the worker set one itself.
+    if (length !== null && StringPrototypeIndexOf(HEADER_SEPARATOR + headers, `${HEADER_SEPARATOR}content-length:`) === -1) headers += `${headers === '' ? '' : HEADER_SEPARATOR}content-length:${length}`;
+    hostNotify(Op.Respond, state.reqId, response.status, response.statusText, headers, body, done);
   } catch (err) {
     // The host answers 500 when nothing was delivered, and ignores this when something was.
+    if (body === true) pullBody(state.reqId, true);
     fail(state.reqId, err);
     finish(state);
     return;
@@ -68,7 +75,8 @@ function send(state: RequestState, result: unknown): void {
       failAndFinish(state, new TypeErrorCtor("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
       return;
     }
-    // Strings and bytes leave in this same turn; only a stream body needs reading first.
+    // Strings and bytes leave in this same turn, whole; a stream body is pulled by the host as its
+    // client takes the bytes.
     if (!BodyHolder.hasStreamBody(result)) {
       const body = BodyHolder.takeForHost(result);
       const size = body === null ? 0 : typeof body === 'string' ? body.length : body.byteLength;
@@ -76,11 +84,14 @@ function send(state: RequestState, result: unknown): void {
       deliver(state, result, body);
       return;
     }
-    PromisePrototypeThen(
-      BodyHolder.bodyForHost(result, MAX_RESPONSE_BODY),
-      (body) => deliver(state, result, body),
-      (err: unknown) => failAndFinish(state, err),
-    );
+    const stream = BodyHolder.takeStreamForHost(result);
+    // The request is not over while its body streams: like waitUntil work, the stream keeps it open.
+    state.waiting++;
+    streamResponseBody(state.reqId, stream, () => {
+      state.waiting--;
+      if (state.waiting === 0 && state.responded) state.onIdle();
+    });
+    deliver(state, result, true, declaredStreamLength(stream));
   } catch (err) {
     failAndFinish(state, err);
   }
@@ -93,7 +104,7 @@ function finish(state: RequestState): void {
 }
 
 /** Host entry. Never throws: whatever the tenant does is reported as this request's failure. */
-export function dispatchFetch(reqId: number, method: string, url: string, headers: string, body: ArrayBuffer | null, cfJson: string | null): void {
+export function dispatchFetch(reqId: number, method: string, url: string, headers: string, body: ArrayBuffer | null | true, cfJson: string | null): void {
   const handler = installedHandler();
   const state: RequestState = { reqId, responded: false, waiting: 0, onIdle: () => hostNotify(Op.RequestDone, reqId) };
   if (handler === null) {
@@ -102,7 +113,8 @@ export function dispatchFetch(reqId: number, method: string, url: string, header
   }
   let result: unknown;
   try {
-    const request = Request.incoming(method, url, Headers.fromRaw(headers, 'immutable'), body === null ? null : new Uint8ArrayCtor(body), cfJson === null ? undefined : JSONParse(cfJson));
+    const source = body === null ? null : body === true ? incomingBodyStream(reqId) : new Uint8ArrayCtor(body);
+    const request = Request.incoming(method, url, Headers.fromRaw(headers, 'immutable'), source, cfJson === null ? undefined : JSONParse(cfJson));
     const ctx = new ExecutionContext(state);
     result = ReflectApply(handler.fetch, handler.self, [request, installedEnv(), ctx]);
   } catch (err) {

@@ -11,6 +11,7 @@ import {
 import { exactBuffer, toBytes } from '../encoding/bytes.js';
 import { utf8Encode } from '../encoding/text-encoder.js';
 import { Blob, blobBytes } from '../blob/blob.js';
+import { readIncomingWhole } from './incoming-body.js';
 import { URLSearchParams } from '../url/url-search-params.js';
 import { FormData } from '../form-data/form-data.js';
 import { encodeFormData, parseFormData } from '../form-data/multipart.js';
@@ -94,7 +95,7 @@ export abstract class BodyHolder {
     if (source === null) return new Uint8Array(0);
     if (typeof source === 'string') return utf8Encode(source);
     if (source instanceof Uint8Array) return source;
-    return readAllBytes(source);
+    return readIncomingWhole(source) ?? readAllBytes(source);
   }
 
   async text(): Promise<string> {
@@ -104,7 +105,7 @@ export abstract class BodyHolder {
       // UTF-8 decode drops a leading byte order mark, which a string body encodes to.
       return StringPrototypeCharCodeAt(source, 0) === 0xfeff ? StringPrototypeSlice(source, 1) : source;
     }
-    const bytes = source instanceof Uint8Array ? source : await readAllBytes(source);
+    const bytes = source instanceof Uint8Array ? source : await (readIncomingWhole(source) ?? readAllBytes(source));
     return hostCall(Op.TextDecode, exactBuffer(bytes), 'utf-8', false, false, false) as string;
   }
   async json(): Promise<unknown> { return JSONParse(await this.text()); }
@@ -136,6 +137,12 @@ export abstract class BodyHolder {
     if (typeof source === 'string') return source;
     if (source instanceof Uint8Array) return exactBuffer(source);
     return exactBuffer(await readAllBytes(source, limit));
+  }
+  /** For the boundary, when the body is a stream: the host pulls it chunk by chunk. */
+  static takeStreamForHost(holder: BodyHolder): AnyReadableStream {
+    const source = holder.#take();
+    if (!isReadableStream(source)) throw new TypeErrorCtor('The body is not a stream.');
+    return source;
   }
   /** For the boundary, when the body is not a stream: no await, so the response leaves this turn. */
   static takeForHost(holder: BodyHolder): string | ArrayBuffer | null {

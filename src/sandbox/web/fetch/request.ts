@@ -1,5 +1,5 @@
 // @see https://fetch.spec.whatwg.org/#request-class
-import { BodyHolder, extractBody } from './body.js';
+import { BodyHolder, extractBody, type BodySource } from './body.js';
 import { Headers } from './headers.js';
 import { URL } from '../url/url.js';
 import { RegExpPrototypeExec, SetPrototypeHas, TypeErrorCtor } from '../../bootstrap/primordials.js';
@@ -86,7 +86,7 @@ export class Request extends BodyHolder {
     try { return new Request(''); } finally { internalConstruction = false; }
   }
   /** Internal: the incoming request, from what the host already parsed and validated. */
-  static incoming(method: string, url: string, headers: Headers, body: Uint8Array | null, cf: unknown): Request {
+  static incoming(method: string, url: string, headers: Headers, body: BodySource, cf: unknown): Request {
     const request = Request.#bare();
     request.#method = method;
     request.#url = url;

@@ -22,7 +22,7 @@ const BAD_LENGTH = 'FixedLengthStream requires an integer expected length less t
 
 export function define(support: StreamClassSupport): Record<string, unknown> {
   const {
-    loadStreams, byteChunk, copyChunk, MathMin, NumberCtor, NumberIsInteger, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectSetPrototypeOf,
+    loadStreams, declareStreamLength, byteChunk, copyChunk, MathMin, NumberCtor, NumberIsInteger, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectSetPrototypeOf,
     PromiseCtor, SymbolToStringTag, TypeErrorCtor, Uint8ArrayCtor,
   } = support;
 
@@ -116,10 +116,12 @@ export function define(support: StreamClassSupport): Record<string, unknown> {
     // pipe waiting for room before each write would never start.
     const mark = highWaterMark === null ? null : limit === null ? highWaterMark : MathMin(highWaterMark, limit);
     const strategy = mark === null ? undefined : { highWaterMark: mark > 1 ? mark : 1, size };
-    return {
+    const pair = {
       readable: new ReadableStream(source as never, { highWaterMark: 0 }) as AnyReadableStream,
       writable: new WritableStream(sink as never, strategy as never) as AnyWritableStream,
     };
+    if (limit !== null) declareStreamLength(pair.readable, limit);
+    return pair;
   }
 
   let pendingLimit: number | null = null;

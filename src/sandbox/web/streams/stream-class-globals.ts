@@ -19,12 +19,12 @@ import { DOMException } from '../dom/dom-exception.js';
 import { TextDecoder, TextDecoderPrototypeDecode } from '../encoding/text-decoder.js';
 import { utf8Encode } from '../encoding/text-encoder.js';
 import { byteChunk, copyChunk } from './byte-chunk.js';
-import { loadStreams, withOriginalBuiltins } from './streams.js';
+import { declareStreamLength, loadStreams, withOriginalBuiltins } from './streams.js';
 
 /** What the lazily evaluated stream classes use of the runtime; built once, on first use. */
 function support() {
   return {
-    Op, hostCall, hostNotify, loadStreams, DOMException, TextDecoder, TextDecoderPrototypeDecode, utf8Encode, byteChunk, copyChunk,
+    Op, hostCall, hostNotify, loadStreams, declareStreamLength, DOMException, TextDecoder, TextDecoderPrototypeDecode, utf8Encode, byteChunk, copyChunk,
     NumberCtor, WeakRefCtor, WeakRefPrototypeDeref, ArrayBufferPrototypeSlice, MapCtor, MapPrototypeDelete, MapPrototypeForEach, MapPrototypeSet,
     MathMin, NumberIsInteger, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectSetPrototypeOf, PromiseCtor, PromiseResolve,
     ReflectApply, SetPrototypeHas, StringPrototypeCharCodeAt, StringPrototypeSlice, SymbolToStringTag, TypeErrorCtor, Uint8ArrayCtor,

@@ -4,7 +4,8 @@ import { concatBytes } from '../encoding/bytes.js';
 import type * as Ponyfill from 'web-streams-polyfill';
 import {
   ArrayPrototypePush, ObjectGetPrototypeOf, PromiseCtor, PromiseOriginals, RangeErrorCtor, ReflectDefineProperty, ReflectDeleteProperty,
-  ReflectGetOwnPropertyDescriptor, SymbolIterator, TypeErrorCtor, Uint8ArrayCtor, globalThisRef,
+  ReflectGetOwnPropertyDescriptor, SymbolIterator, TypeErrorCtor, Uint8ArrayCtor, WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet,
+  globalThisRef,
 } from '../../bootstrap/primordials.js';
 
 type StreamsModule = typeof Ponyfill;
@@ -60,6 +61,12 @@ export type AnyReadableStream = InstanceType<StreamsModule['ReadableStream']>;
 export function isReadableStream(value: unknown): value is AnyReadableStream {
   return streams !== null && value instanceof streams.ReadableStream;
 }
+
+// Readable sides of FixedLengthStreams and their lengths: a response with one as its body is sent
+// with that content-length, as on Workers.
+const declaredLengths = new WeakMapCtor<object, number>();
+export function declareStreamLength(stream: object, length: number): void { WeakMapPrototypeSet(declaredLengths, stream, length); }
+export function declaredStreamLength(stream: object): number | null { return WeakMapPrototypeGet(declaredLengths, stream) ?? null; }
 
 /** The spec's "disturbed": a read or a cancel has happened. The polyfill keeps it as _disturbed. */
 export function isStreamDisturbed(stream: AnyReadableStream): boolean {

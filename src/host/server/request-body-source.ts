@@ -1,0 +1,71 @@
+// A request body handed to a worker as the client sends it. The node:http request stays paused; each
+// read takes what has arrived (or waits for it), so the client is only read from as fast as the worker
+// reads, and the 100 MB limit is counted as the bytes go by.
+import type { IncomingMessage } from 'node:http';
+import type { ByteSource } from '../isolates/byte-source.js';
+
+export class RequestBodySource implements ByteSource {
+  readonly #req: IncomingMessage;
+  readonly #limit: number;
+  readonly #onTooLarge: () => void;
+  #total = 0;
+  #done = false;
+  #failure: Error | null = null;
+
+  constructor(req: IncomingMessage, limit: number, onTooLarge: () => void) {
+    this.#req = req;
+    this.#limit = limit;
+    this.#onTooLarge = onTooLarge;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#done) return Promise.resolve(null);
+    const req = this.#req;
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        req.off('readable', attempt);
+        req.off('end', ended);
+        req.off('error', gone);
+        req.off('close', closed);
+      };
+      const attempt = () => {
+        const chunk = req.read() as Buffer | null;
+        if (chunk === null) return;
+        cleanup();
+        this.#total += chunk.byteLength;
+        if (this.#total > this.#limit) {
+          this.#failure = new TypeError(`The request body exceeds the limit of ${this.#limit} bytes.`);
+          this.#onTooLarge();
+          reject(this.#failure);
+          return;
+        }
+        resolve(chunk);
+      };
+      const ended = () => {
+        cleanup();
+        this.#done = true;
+        resolve(null);
+      };
+      const gone = () => {
+        cleanup();
+        this.#failure = new TypeError('The client disconnected before sending the whole request body.');
+        reject(this.#failure);
+      };
+      const closed = () => { if (!req.complete) gone(); };
+      if (req.readableEnded) { ended(); return; }
+      req.on('readable', attempt);
+      req.on('end', ended);
+      req.on('error', gone);
+      req.on('close', closed);
+      attempt();
+    });
+  }
+
+  /** The rest is read and dropped (as node:http does for a body nobody read), so the connection can carry the next request. */
+  cancel(): void {
+    if (this.#done || this.#failure !== null) return;
+    this.#done = true;
+    this.#req.resume();
+  }
+}
