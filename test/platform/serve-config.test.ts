@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ServeConfigError, readServeConfig } from '../../src/host/platform/serve-config.js';
+import { DEFAULT_COST, ServeConfigError, readServeConfig } from '../../src/host/platform/serve-config.js';
 
 function withFile(name: string, text: string, check: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'islet-serve-config-'));
@@ -44,4 +44,19 @@ test('unknown keys and out-of-range values are errors that name the key', () => 
   withFile('d.toml', 'port = "80"\n', (dir) => assert.throws(() => readServeConfig(dir, { config: 'd.toml' }), /"port" must be an integer/));
   withFile('e.toml', 'port = [', (dir) => assert.throws(() => readServeConfig(dir, { config: 'e.toml' }), /not valid TOML/));
   assert.throws(() => readServeConfig(tmpdir(), { config: 'does-not-exist.toml' }), /Cannot read/);
+});
+
+test('[cost] sets the price model; unset prices keep the Workers Standard defaults', () => {
+  assert.deepEqual(readServeConfig(tmpdir(), {}).cost, { perMillionRequests: 0.30, perMillionCpuMs: 0.02, perGbSecond: 0 });
+  assert.deepEqual(DEFAULT_COST, { perMillionRequests: 0.30, perMillionCpuMs: 0.02, perGbSecond: 0 });
+  withFile('islet.toml', '[cost]\nper_million_requests = 0.5\nper_gb_second = 0.0000125\n', (dir) => {
+    assert.deepEqual(readServeConfig(dir, { config: 'islet.toml' }).cost, { perMillionRequests: 0.5, perMillionCpuMs: 0.02, perGbSecond: 0.0000125 });
+  });
+  withFile('islet.json', JSON.stringify({ cost: { per_million_cpu_ms: 1 } }), (dir) => {
+    assert.equal(readServeConfig(dir, { config: 'islet.json' }).cost.perMillionCpuMs, 1, 'an integer price is a price too');
+  });
+  withFile('a.toml', '[cost]\nper_request = 1\n', (dir) => assert.throws(() => readServeConfig(dir, { config: 'a.toml' }), /unknown key "cost.per_request" \(known: per_million_requests, per_million_cpu_ms, per_gb_second\)/));
+  withFile('b.toml', '[cost]\nper_million_requests = -1\n', (dir) => assert.throws(() => readServeConfig(dir, { config: 'b.toml' }), /"cost.per_million_requests" must be a number from 0 to 1000000000, got -1/));
+  withFile('c.toml', '[cost]\nper_gb_second = "free"\n', (dir) => assert.throws(() => readServeConfig(dir, { config: 'c.toml' }), ServeConfigError));
+  withFile('d.toml', 'cost = 1\n', (dir) => assert.throws(() => readServeConfig(dir, { config: 'd.toml' }), /"cost" must be a table/));
 });

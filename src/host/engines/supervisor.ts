@@ -10,7 +10,7 @@ import { EgressPolicy } from '../outbound/egress-policy.js';
 import type { EngineResult, WarmResult } from './engine-client.js';
 import type { EngineOptions } from './engine-host.js';
 import { describeExit, EngineProcess, type EngineExit } from './engine-process.js';
-import type { VersionSpec } from './engine-protocol.js';
+import type { EngineStats, VersionSpec } from './engine-protocol.js';
 import { LocalEngine } from './local-engine.js';
 
 export interface QuarantineRule {
@@ -53,6 +53,8 @@ export interface EngineStatus {
   inFlight: number;
   resident: number;
   rssBytes: number;
+  /** Heap of each resident isolate, as the engine last measured it. */
+  isolates: EngineStats['isolates'];
 }
 
 type Engine = EngineProcess | LocalEngine;
@@ -174,6 +176,7 @@ export class Supervisor {
       return {
         index: slot.index, pid: engine?.pid ?? 0, up: stats !== null, restarts: slot.restarts,
         inFlight: stats?.inFlight ?? 0, resident: stats?.resident ?? 0, rssBytes: stats?.rssBytes ?? 0,
+        isolates: stats?.isolates ?? [],
       };
     }));
   }

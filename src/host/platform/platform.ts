@@ -11,10 +11,13 @@ import { pickVersion, splitForDeploy, stickyKeyOf } from '../control/rollout.js'
 import { RouteTable } from '../control/route-table.js';
 import type { VersionSpec } from '../engines/engine-protocol.js';
 import { Supervisor, type EngineStatus } from '../engines/supervisor.js';
+import type { EngineResult } from '../engines/engine-client.js';
 import type { LogSink } from '../observability/log-sink.js';
+import { NO_OBSERVER, type FailureKind, type PlatformObserver } from '../observability/platform-observer.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse } from '../isolates/request-types.js';
 import type { Target } from '../server/http-front.js';
 import { SqliteKvStore } from '../storage/kv/sqlite-kv-store.js';
+import { failureOf } from './failure-kind.js';
 import type { ServeConfig } from './serve-config.js';
 import { ConcurrencyGate, RateLimiter, queueFull, tooManyRequests } from './worker-gate.js';
 
@@ -35,8 +38,11 @@ export class Platform {
   readonly store: DeploymentStore;
   readonly supervisor: Supervisor;
   readonly #log: LogSink;
+  readonly #observer: PlatformObserver;
   readonly #kvStore: SqliteKvStore;
   readonly #specs = new Map<string, VersionSpec>();
+  /** Version id -> its number, the label requests are counted under. */
+  readonly #numbers = new Map<string, number>();
   readonly #gates = new Map<string, ConcurrencyGate>();
   readonly #rates = new Map<string, RateLimiter>();
   /** Deploys of one worker run one after another. */
@@ -46,17 +52,19 @@ export class Platform {
   #inFlight = 0;
   #draining: (() => void) | null = null;
 
-  private constructor(config: ServeConfig, store: DeploymentStore, supervisor: Supervisor, log: LogSink) {
+  private constructor(config: ServeConfig, store: DeploymentStore, supervisor: Supervisor, log: LogSink, observer: PlatformObserver) {
     this.config = config;
     this.store = store;
     this.supervisor = supervisor;
     this.#log = log;
+    this.#observer = observer;
     this.#kvStore = new SqliteKvStore(config.dataDir);
     this.#routes = new RouteTable([], { devRoutes: config.devRoutes });
     this.#reload();
   }
 
-  static async open(config: ServeConfig, log: LogSink): Promise<Platform> {
+  /** `observer` hears of every request answered (metrics, usage); by default nothing does. */
+  static async open(config: ServeConfig, log: LogSink, observer: PlatformObserver = NO_OBSERVER): Promise<Platform> {
     const store = new DeploymentStore(config.dataDir);
     // The supervisor reports quarantines; the platform that records them exists only once it has started.
     let onQuarantine: (worker: string, reason: string) => void = () => {};
@@ -70,7 +78,7 @@ export class Platform {
       log,
       onQuarantine: (worker, reason) => onQuarantine(worker, reason),
     });
-    const platform = new Platform(config, store, supervisor, log);
+    const platform = new Platform(config, store, supervisor, log, observer);
     onQuarantine = (worker, reason) => platform.#quarantine(worker, reason);
     return platform;
   }
@@ -100,13 +108,16 @@ export class Platform {
   }
 
   #serve(worker: WorkerRecord, deployment: Deployment, request: IncomingRequest): Promise<OutgoingResponse> {
-    if (worker.quarantine !== null) {
-      return Promise.resolve(platformResponse(503, `Service Unavailable: worker "${worker.name}" is quarantined (${worker.quarantine.reason}). Redeploy it to lift the quarantine.\n`));
-    }
+    const started = performance.now();
     const versionId = deployment.versions.length === 1 ? deployment.versions[0]!.id
       : pickVersion(deployment, stickyKeyOf(deployment.sticky, request.headers), Math.random);
     const spec = this.#specOf(versionId);
-    if (spec === null) return Promise.resolve(platformResponse(503, 'Service Unavailable: the worker version is not available.\n'));
+    const version = this.#numbers.get(versionId) ?? 0;
+    if (worker.quarantine !== null) {
+      return this.#refuse(worker.name, version, 'quarantine',
+        platformResponse(503, `Service Unavailable: worker "${worker.name}" is quarantined (${worker.quarantine.reason}). Redeploy it to lift the quarantine.\n`));
+    }
+    if (spec === null) return this.#refuse(worker.name, version, 'unavailable', platformResponse(503, 'Service Unavailable: the worker version is not available.\n'));
     if (spec.limits.ratePerSecond > 0) {
       let limiter = this.#rates.get(worker.name);
       if (limiter === undefined || limiter.ratePerSecond !== spec.limits.ratePerSecond) {
@@ -114,7 +125,7 @@ export class Platform {
         this.#rates.set(worker.name, limiter);
       }
       const verdict = limiter.take();
-      if (verdict !== true) return Promise.resolve(tooManyRequests(verdict));
+      if (verdict !== true) return this.#refuse(worker.name, version, 'rate_limited', tooManyRequests(verdict));
     }
     let gate = this.#gates.get(versionId);
     if (gate === undefined) {
@@ -122,11 +133,29 @@ export class Platform {
       this.#gates.set(versionId, gate);
     }
     const admitted = gate.run(() => this.supervisor.fetch(spec, request));
-    if (admitted === null) return Promise.resolve(queueFull());
+    if (admitted === null) return this.#refuse(worker.name, version, 'queue_full', queueFull());
     this.#inFlight++;
-    return admitted.finally(() => {
+    return admitted.then((result: EngineResult) => {
       if (--this.#inFlight === 0) this.#draining?.();
+      this.#observer.request({
+        worker: worker.name, version, status: result.status, admitted: true,
+        durationMs: performance.now() - started, cpuMs: result.cpuMs, coldStartMs: result.coldStartMs,
+        memoryMb: spec.limits.memoryMb, failure: failureOf(result),
+      });
+      return result;
+    }, (err: unknown) => {
+      if (--this.#inFlight === 0) this.#draining?.();
+      throw err;
     });
+  }
+
+  /** An answer the platform gives without running the worker. */
+  #refuse(worker: string, version: number, failure: FailureKind, response: OutgoingResponse): Promise<OutgoingResponse> {
+    this.#observer.request({
+      worker, version, status: response.status, admitted: false,
+      durationMs: 0, cpuMs: 0, coldStartMs: -1, memoryMb: 0, failure,
+    });
+    return Promise.resolve(response);
   }
 
   /** The spec engines run a version with: its config over the server's defaults, secrets over vars. */
@@ -143,6 +172,7 @@ export class Platform {
   #buildSpec(version: WorkerVersion): VersionSpec {
     const tenant = this.store.getWorker(version.worker)?.tenant ?? version.worker;
     const limits: ServeLimits = { ...this.config.limits, ...version.config.limits };
+    this.#numbers.set(version.id, version.number);
     return {
       id: version.id,
       worker: version.worker,
@@ -191,6 +221,7 @@ export class Platform {
       const warmed = await this.supervisor.warm(spec);
       if (!warmed.ok) {
         this.store.discardVersion(version.id);
+        this.#numbers.delete(version.id);
         this.supervisor.drop(version.id);
         throw new ControlError('deploy_failed', warmed.error);
       }
@@ -231,6 +262,7 @@ export class Platform {
 
   #forget(versionId: string): void {
     this.#specs.delete(versionId);
+    this.#numbers.delete(versionId);
     this.#gates.delete(versionId);
     this.supervisor.drop(versionId);
   }

@@ -17,6 +17,20 @@ export interface PoolConfig {
   spares: number;
 }
 
+/**
+ * What usage costs, for the per-worker cost metric and the usage endpoint. The defaults are Cloudflare
+ * Workers Standard's overage prices in USD (https://developers.cloudflare.com/workers/platform/pricing/):
+ * $0.30 per million requests, $0.02 per million CPU milliseconds, and no charge for duration or memory.
+ */
+export interface CostPrices {
+  perMillionRequests: number;
+  perMillionCpuMs: number;
+  /** Per GB-second of isolate memory: the worker's memory limit held for a request's wall-clock time. */
+  perGbSecond: number;
+}
+
+export const DEFAULT_COST: CostPrices = { perMillionRequests: 0.30, perMillionCpuMs: 0.02, perGbSecond: 0 };
+
 export interface ServeConfig {
   ip: string;
   port: number;
@@ -31,6 +45,7 @@ export interface ServeConfig {
   egressAllow: string[];
   limits: ServeLimits;
   pool: PoolConfig;
+  cost: CostPrices;
   /** On SIGTERM, in-flight requests and waitUntil work get this long. */
   shutdownGraceMs: number;
 }
@@ -54,6 +69,7 @@ export function defaultServeConfig(cwd: string): ServeConfig {
     egressAllow: [],
     limits: { ...DEFAULT_SERVE_LIMITS },
     pool: { maxResident: 2_000, maxResidentMb: 4_096, spares: 2 },
+    cost: { ...DEFAULT_COST },
     shutdownGraceMs: 30_000,
   };
 }
@@ -64,6 +80,13 @@ const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null 
 function integer(where: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ServeConfigError(`${where} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function price(where: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1e9) {
+    throw new ServeConfigError(`${where} must be a number from 0 to 1000000000, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -83,9 +106,15 @@ const LIMIT_KEYS: Record<string, [keyof ServeLimits, number, number]> = {
   rate_per_second: ['ratePerSecond', 0, 1_000_000],
 };
 
+const COST_KEYS: Record<string, keyof CostPrices> = {
+  per_million_requests: 'perMillionRequests',
+  per_million_cpu_ms: 'perMillionCpuMs',
+  per_gb_second: 'perGbSecond',
+};
+
 /** Applies a parsed config file's keys (snake_case, as wrangler's) onto `config`. */
 function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: string): void {
-  const known = new Set(['ip', 'port', 'admin_ip', 'admin_port', 'data', 'engines', 'admin_token', 'dev_routes', 'egress_allow', 'limits', 'pool', 'shutdown_grace_ms']);
+  const known = new Set(['ip', 'port', 'admin_ip', 'admin_port', 'data', 'engines', 'admin_token', 'dev_routes', 'egress_allow', 'limits', 'pool', 'cost', 'shutdown_grace_ms']);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new ServeConfigError(`${file}: unknown key "${key}"`);
   const at = (key: string) => `${file}: "${key}"`;
   if (raw.ip !== undefined) config.ip = string(at('ip'), raw.ip);
@@ -119,6 +148,14 @@ function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: strin
       else if (key === 'max_resident_mb') config.pool.maxResidentMb = integer(`${file}: "pool.max_resident_mb"`, value, 16, 1_048_576);
       else if (key === 'spares') config.pool.spares = integer(`${file}: "pool.spares"`, value, 0, 64);
       else throw new ServeConfigError(`${file}: unknown key "pool.${key}" (known: max_resident, max_resident_mb, spares)`);
+    }
+  }
+  if (raw.cost !== undefined) {
+    if (!isTable(raw.cost)) throw new ServeConfigError(`${at('cost')} must be a table`);
+    for (const [key, value] of Object.entries(raw.cost)) {
+      const field = COST_KEYS[key];
+      if (field === undefined) throw new ServeConfigError(`${file}: unknown key "cost.${key}" (known: ${Object.keys(COST_KEYS).join(', ')})`);
+      config.cost[field] = price(`${file}: "cost.${key}"`, value);
     }
   }
 }

@@ -4,16 +4,20 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { LogSink } from '../observability/log-sink.js';
+import { ServerMetrics } from '../observability/metrics/server-metrics.js';
 import { Platform } from '../platform/platform.js';
 import type { ServeConfig } from '../platform/serve-config.js';
 import { createAdminServer } from './admin/admin-http.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { resolveAdminToken } from './admin/admin-token.js';
+import { metricsRoute } from './admin/metrics-route.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createHttpFront, listen } from './http-front.js';
 
 export interface RunningServe {
   platform: Platform;
+  /** What GET /metrics on the admin listener renders. */
+  metrics: ServerMetrics;
   tenantUrl: string;
   adminUrl: string;
   token: string;
@@ -39,15 +43,17 @@ export async function startServe(config: ServeConfig, log: LogSink, onError: (er
   mkdirSync(config.dataDir, { recursive: true });
   const { token, file } = resolveAdminToken(config.adminToken, config.adminIp, config.dataDir);
   const unlock = lockDataDir(config.dataDir);
+  const metrics = new ServerMetrics(config.cost);
   let platform: Platform;
   try {
-    platform = await Platform.open(config, log);
+    platform = await Platform.open(config, log, metrics.requests);
   } catch (err) {
     unlock();
     throw err;
   }
   const front = createHttpFront({ route: (host, path) => platform.route(host, path), onError });
-  const admin = createAdminServer(token, adminRoutes(platform), onError);
+  metrics.watchEngines(() => platform.engines());
+  const admin = createAdminServer(token, adminRoutes(platform, metrics.requests), onError, [metricsRoute(metrics)]);
   let adminAddress: AddressInfo;
   let frontAddress: AddressInfo;
   try {
@@ -61,7 +67,7 @@ export async function startServe(config: ServeConfig, log: LogSink, onError: (er
   }
   let closing: Promise<void> | null = null;
   return {
-    platform, token, tokenFile: file,
+    platform, metrics, token, tokenFile: file,
     tenantUrl: urlOf(frontAddress),
     adminUrl: urlOf(adminAddress),
     close: (graceMs = config.shutdownGraceMs) => {

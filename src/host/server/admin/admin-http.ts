@@ -1,5 +1,7 @@
 // The admin API's HTTP plumbing: bearer-token check, bounded JSON bodies, a table of routes, and one
 // error shape ({error: {code, message}}) whatever goes wrong. Handlers see parsed values, never node:http.
+// A few endpoints live outside the API's prefix because other tools fix their path (Prometheus'
+// /metrics); they take the same token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import { ControlError } from '../../control/control-error.js';
@@ -23,7 +25,7 @@ export type AdminReply = { status: number; json: unknown } | { status: number; b
 
 export interface AdminRoute {
   method: string;
-  /** Matched against the path after the /api/v1 prefix; capture groups become `params` (decoded). */
+  /** Matched against the path after the /api/v1 prefix (the whole path for root routes); capture groups become `params` (decoded). */
   path: RegExp;
   handle(request: AdminRequest): AdminReply | Promise<AdminReply>;
 }
@@ -73,7 +75,7 @@ function decodeParams(match: RegExpExecArray): string[] | null {
   }
 }
 
-export function createAdminServer(token: string, routes: readonly AdminRoute[], onError: (err: unknown) => void): Server {
+export function createAdminServer(token: string, routes: readonly AdminRoute[], onError: (err: unknown) => void, rootRoutes: readonly AdminRoute[] = []): Server {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!bearerMatches(req.headers.authorization, token)) {
       res.setHeader('www-authenticate', 'Bearer realm="islet-admin"');
@@ -85,10 +87,14 @@ export function createAdminServer(token: string, routes: readonly AdminRoute[], 
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const url = { pathname: queryAt === -1 ? target : target.slice(0, queryAt), searchParams: new URLSearchParams(queryAt === -1 ? '' : target.slice(queryAt + 1)) };
-    if (!url.pathname.startsWith(PREFIX + '/')) { send(res, errorReply('not_found', `No admin endpoint at ${url.pathname}; the API is under ${PREFIX}/`)); return; }
-    const path = url.pathname.slice(PREFIX.length);
+    const underPrefix = url.pathname.startsWith(PREFIX + '/');
+    if (!underPrefix && !rootRoutes.some((route) => route.path.test(url.pathname))) {
+      send(res, errorReply('not_found', `No admin endpoint at ${url.pathname}; the API is under ${PREFIX}/`));
+      return;
+    }
+    const path = underPrefix ? url.pathname.slice(PREFIX.length) : url.pathname;
     let pathMatched = false;
-    for (const route of routes) {
+    for (const route of underPrefix ? routes : rootRoutes) {
       const match = route.path.exec(path);
       if (match === null) continue;
       pathMatched = true;

@@ -4,6 +4,7 @@ import { ControlError } from '../../control/control-error.js';
 import { parseDeployRequest, parseRollbackRequest, parseSplitRequest } from '../../control/deploy-request.js';
 import type { VersionInfo } from '../../control/deployment-store.js';
 import { NAME_PATTERN, type Deployment, type WorkerRecord } from '../../control/model.js';
+import { costOf, type UsageSource } from '../../observability/metrics/cost-model.js';
 import type { Platform } from '../../platform/platform.js';
 import { errorReply, type AdminReply, type AdminRequest, type AdminRoute } from './admin-http.js';
 
@@ -63,7 +64,7 @@ function optionalNumber(query: URLSearchParams, key: string): number | undefined
   return value === null ? undefined : Number(value);
 }
 
-export function adminRoutes(platform: Platform): AdminRoute[] {
+export function adminRoutes(platform: Platform, usage: UsageSource): AdminRoute[] {
   return [
     { method: 'GET', path: /^\/health$/, handle: () => ok({ ok: true }) },
     { method: 'GET', path: /^\/engines$/, handle: async () => ok({ engines: await platform.engines() }) },
@@ -114,6 +115,14 @@ export function adminRoutes(platform: Platform): AdminRoute[] {
       method: 'POST', path: new RegExp(`^/workers/${NAME}/rollback$`), handle: async (request) => {
         const { version } = parseRollbackRequest(request.json());
         return ok({ deployment: deploymentSummary(platform, await platform.rollback(workerName(request), version)) }, 201);
+      },
+    },
+    {
+      method: 'GET', path: new RegExp(`^/workers/${NAME}/usage$`), handle: (request) => {
+        const name = workerName(request);
+        requireWorker(platform, name);
+        const used = usage.usage(name);
+        return ok({ worker: name, since: usage.since.toISOString(), ...used, cost: costOf(used, usage.prices), prices: usage.prices });
       },
     },
     {
