@@ -5,8 +5,9 @@
 /** Operations the sandbox asks of the host through its single bridge function. */
 export const Op = {
   /**
-   * (reqId, status, statusText, headers, body: string | ArrayBuffer | null | true, done: boolean)
-   * `true`: the body is a stream, pulled chunk by chunk through the `pullBody` entry.
+   * (reqId, status, statusText, headers, body: string | ArrayBuffer | null | true | number, done: boolean)
+   * `true`: the body is a stream, pulled chunk by chunk through the `pullBody` entry. A number: the
+   * untouched response body of that subrequest (see FetchStart), which the host sends on itself.
    */
   Respond: 1,
   /** (reqId, kind: ErrorKind-like code, message) the handler failed; the host answers 500 */
@@ -54,8 +55,24 @@ export const Op = {
   KvDelete: 22,
   /** (bindingIndex, opId, prefix, limit, cursor) -> async JSON text of the list result */
   KvList: 23,
-  /** (opId, method, url, headers, body ArrayBuffer | null, redirect) -> async FetchResult */
-  Fetch: 30,
+  // Subrequests. Each lives behind a handle in a per-instance host table until its response body is
+  // read, canceled or sent on, it is aborted, or its request ends.
+  /**
+   * (method, url, headers, body: string | ArrayBuffer | null | true, redirect) -> handle. The request
+   * starts at once; `true`: the body streams, written with FetchBodyWrite.
+   */
+  FetchStart: 30,
+  /** (opId, handle) -> async [status, statusText, headers, hasBody: boolean, url, redirected] once the head arrives */
+  FetchResponse: 31,
+  /** (opId, handle, chunk: ArrayBuffer | null) -> async null once the connection has taken the chunk; null ends the body */
+  FetchBodyWrite: 32,
+  /**
+   * (opId, handle, whole: boolean) -> async ArrayBuffer | null: the next chunk of the response body as
+   * it arrives, null at its end; with `whole`, all of the rest in one ArrayBuffer (up to 100 MB)
+   */
+  FetchBodyRead: 33,
+  /** (handle) abort the subrequest: its connection, its request body and its response body */
+  FetchAbort: 34,
   // Web Crypto. Keys and hash states live in a per-isolate host table; the isolate holds handles.
   // Async crypto ops answer `[1, value]` or `[0, ErrorKind, message]` as their value, so the
   // DOMException kinds WebCrypto names survive the generic async completion path.

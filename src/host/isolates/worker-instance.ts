@@ -13,6 +13,7 @@ import { compressionOp } from './host-ops/compression-ops.js';
 import { cryptoAsyncOp, cryptoSyncOp } from './host-ops/crypto-ops.js';
 import { dropCompressionTable } from './host-ops/compression-table.js';
 import { dropCryptoTable } from './host-ops/crypto-table.js';
+import { SubrequestTable } from './host-ops/subrequest-table.js';
 import { fail, ok, typeError } from './host-ops/reply.js';
 import { MAX_RESPONSE_BODY, oversizeBody, withoutRuntimeFrames } from './host-ops/tenant-output.js';
 import * as web from './host-ops/web-ops.js';
@@ -59,6 +60,7 @@ export class WorkerInstance {
   readonly #limits: WorkerLimits;
   readonly #services: WorkerServices;
   readonly #requests = new Map<number, RequestContext>();
+  readonly #subrequests: SubrequestTable;
   #current: RequestContext | null = null;
   /** Calls into the isolate on the stack: a body pull asked for meanwhile waits for them to return. */
   #depth = 0;
@@ -75,6 +77,7 @@ export class WorkerInstance {
     this.sandbox = sandbox;
     this.#limits = limits;
     this.#services = services;
+    this.#subrequests = new SubrequestTable(services.outbound);
     sandbox.setHandler((op, args) => this.#handle(op, args));
   }
 
@@ -90,6 +93,7 @@ export class WorkerInstance {
       this.#end(ctx);
     }
     this.sandbox.dispose();
+    this.#subrequests.close();
     dropCryptoTable(this);
     dropCompressionTable(this);
   }
@@ -179,6 +183,7 @@ export class WorkerInstance {
       this.#end(other);
     }
     this.sandbox.dispose();
+    this.#subrequests.close();
     dropCryptoTable(this);
     dropCompressionTable(this);
     this.onDead(reason);
@@ -232,6 +237,7 @@ export class WorkerInstance {
     if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
     ctx.wallTimer = null;
     ctx.responseBody?.abort('The request ended before its response body was complete.');
+    this.#subrequests.endRequest(ctx);
     if (ctx.requestBody !== null) {
       ctx.requestBody.cancel('The request ended.');
       ctx.requestBody = null;
@@ -308,7 +314,11 @@ export class WorkerInstance {
           return fail(0, 'Too many API requests by single worker invocation.');
         }
         return this.#async(args[0], kvOp(op, this.#services.kv, args));
-      case Op.Fetch: return this.#onFetch(args);
+      case Op.FetchStart: return this.#onFetchStart(args);
+      case Op.FetchResponse: return this.#async(args[0], this.#subrequests.response(args[1]));
+      case Op.FetchBodyWrite: return this.#async(args[0], this.#subrequests.write(args[1], args[2]));
+      case Op.FetchBodyRead: return this.#async(args[0], this.#subrequests.read(args[1], args[2]));
+      case Op.FetchAbort: return this.#subrequests.abort(args[0]);
       case Op.CryptoDigest: case Op.CryptoGenerateKey: case Op.CryptoImportKey: case Op.CryptoExportKey:
       case Op.CryptoSign: case Op.CryptoVerify: case Op.CryptoEncrypt: case Op.CryptoDecrypt:
       case Op.CryptoDeriveBits: case Op.CryptoDeriveKey: case Op.CryptoWrapKey: case Op.CryptoUnwrapKey:
@@ -346,7 +356,7 @@ export class WorkerInstance {
     if (ctx === null) return ok(null);
     if (typeof status !== 'number' || !Number.isInteger(status) || !(status === 101 || (status >= 200 && status <= 599))
       || typeof statusText !== 'string' || typeof headers !== 'string'
-      || !(body === null || body === true || typeof body === 'string' || body instanceof ArrayBuffer)) {
+      || !(body === null || body === true || typeof body === 'number' || typeof body === 'string' || body instanceof ArrayBuffer)) {
       this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
       return typeError('invalid response');
     }
@@ -354,6 +364,17 @@ export class WorkerInstance {
       if (ctx.responded) return ok(null);
       ctx.responseBody = this.#streamOut(ctx);
       this.#respond(ctx, { status, statusText, headers, body: ctx.responseBody });
+      return ok(null);
+    }
+    if (typeof body === 'number') {
+      // A subrequest's body the worker did not touch goes to the client straight from undici.
+      const source = ctx.responded ? null : this.#subrequests.takeBody(body);
+      if (source === null) {
+        if (!ctx.responded) this.#services.log.workerError(this.name, ctx.traceId, 'The response body of the subrequest was no longer available.');
+        this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+        return ok(null);
+      }
+      this.#respond(ctx, { status, statusText, headers, body: source }, done === true);
       return ok(null);
     }
     const size = oversizeBody(body);
@@ -455,11 +476,10 @@ export class WorkerInstance {
     return ok(null);
   }
 
-  #onFetch(args: unknown[]): HostReply {
+  #onFetchStart(args: unknown[]): HostReply {
     const ctx = this.#current;
-    if (ctx !== null && ++ctx.subrequests > this.#limits.subrequests) {
-      return fail(0, 'Too many subrequests.');
-    }
-    return this.#async(args[0], this.#services.outbound.fetch(args.slice(1), ctx?.hops ?? 0));
+    if (ctx === null) return typeError('I/O is only possible while handling a request.');
+    if (++ctx.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
+    return this.#subrequests.start(ctx, args);
   }
 }

@@ -1,10 +1,11 @@
 // Tenant subrequests, made by the host with undici's fetch over an agent that enforces the egress
 // policy (egress-agent.ts). `routes` sends requests for a hostname to another origin, so development
 // and tests can point a worker's subrequests at a local server (`islet dev --outbound HOST=URL`);
-// the operator named those origins, so the policy lets them through.
+// the operator named those origins, so the policy lets them through. A subrequest resolves at its
+// head; its body is left to the caller to read on demand (isolates/host-ops/subrequest-table.ts).
 import { fetch, type Agent } from 'undici';
 import { ErrorKind, HEADER_SEPARATOR, type HostReply } from '../../shared/boundary.js';
-import { fail, ok, typeError } from '../isolates/host-ops/reply.js';
+import { fail, typeError } from '../isolates/host-ops/reply.js';
 import { EgressBlockedError, createEgressAgent, type Resolver } from './egress-agent.js';
 import { EgressPolicy } from './egress-policy.js';
 import { VIA_HEADER } from './loop-limit.js';
@@ -13,8 +14,26 @@ import { asTenantSent } from './subrequest-headers.js';
 // Hop-by-hop and length headers are the transport's business, not the tenant's; the loop counter is
 // the host's, so a tenant cannot reset it.
 const DROPPED_REQUEST_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', VIA_HEADER]);
-const MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
 const REDIRECT_MODES = new Set(['follow', 'manual', 'error']);
+
+/** A subrequest as the runtime asked for it, checked. `body: true`: it streams. */
+export interface SubrequestInit {
+  method: string;
+  url: URL;
+  headers: string;
+  body: string | ArrayBuffer | null | true;
+  redirect: 'follow' | 'manual' | 'error';
+}
+
+/** A subrequest's response once its head has arrived; the body (undici's stream) is read on demand. */
+export interface SubrequestHead {
+  status: number;
+  statusText: string;
+  headers: string;
+  url: string;
+  redirected: boolean;
+  body: ReadableStream<Uint8Array> | null;
+}
 
 export interface OutboundOptions {
   /** hostname (or host:port) -> origin to send it to instead, e.g. "api.example.com" -> "http://127.0.0.1:9000" */
@@ -28,6 +47,17 @@ export interface EgressOptions {
   allow?: readonly string[];
   /** How hostnames are resolved (default: the system resolver). */
   resolve?: Resolver;
+}
+
+// undici decodes these content codings as the body is read, so the body the worker sees (and passes
+// on) is the decoded one: the origin's content-encoding and content-length describe other bytes, and
+// a client given them would cut the body short or decode it twice.
+const DECODED_CODINGS = /^(?:x-gzip|gzip|deflate|br)(?:\s*,\s*(?:x-gzip|gzip|deflate|br))*$/i;
+
+function decodedHeaders(headers: Headers): Iterable<[string, string]> {
+  const coding = headers.get('content-encoding');
+  if (coding === null || !DECODED_CODINGS.test(coding.trim())) return headers;
+  return [...headers].filter(([name]) => name !== 'content-encoding' && name !== 'content-length');
 }
 
 export function encodeHeaders(headers: Iterable<[string, string]>): string {
@@ -81,33 +111,52 @@ export class Outbound {
 
   /**
    * (method, url, headers, body, redirect) as the runtime sends them; every value is checked here.
-   * `hops`: worker invocations in the chain that led to this one (see loop-limit.ts).
+   * `body` is `true` when it streams: the caller then supplies it to `send`.
    */
-  async fetch(args: unknown[], hops = 0): Promise<HostReply> {
+  parse(args: unknown[]): SubrequestInit | HostReply {
     const [method, url, headers, body, redirect] = args;
     if (typeof method !== 'string' || typeof url !== 'string' || typeof headers !== 'string') return typeError('invalid fetch arguments');
-    if (body !== null && typeof body !== 'string' && !(body instanceof ArrayBuffer)) return typeError('invalid fetch body');
+    if (body !== null && body !== true && typeof body !== 'string' && !(body instanceof ArrayBuffer)) return typeError('invalid fetch body');
     if (typeof redirect !== 'string' || !REDIRECT_MODES.has(redirect)) return typeError('invalid redirect mode');
     const parsed = URL.parse(url);
     if (parsed === null) return typeError(`Invalid URL: ${url}`);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return typeError(`Fetch API cannot load: ${url}`);
-    const target = this.#route(parsed);
-    const tenant = decodeHeaders(headers).filter(([name]) => !DROPPED_REQUEST_HEADERS.has(name.toLowerCase()));
+    return { method, url: parsed, headers, body, redirect: redirect as SubrequestInit['redirect'] };
+  }
+
+  /**
+   * Sends a parsed subrequest and resolves once its head arrives; the body is left to the caller.
+   * `controller` aborts it (its connection and body) at any time; the timeout covers the head only,
+   * so a body that keeps arriving is never cut by it. Never rejects.
+   * `hops`: worker invocations in the chain that led to this one (see loop-limit.ts).
+   */
+  async send(init: SubrequestInit, body: string | ArrayBuffer | AsyncIterable<Uint8Array> | null, controller: AbortController, hops = 0): Promise<SubrequestHead | HostReply> {
+    const target = this.#route(init.url);
+    const tenant = decodeHeaders(init.headers).filter(([name]) => !DROPPED_REQUEST_HEADERS.has(name.toLowerCase()));
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, this.#timeoutMs);
     try {
       const response = await fetch(target, {
-        method, headers: [...tenant, [VIA_HEADER, String(hops + 1)]], body: body === null ? null : body,
-        redirect: redirect as 'follow' | 'manual' | 'error', signal: AbortSignal.timeout(this.#timeoutMs),
+        method: init.method, headers: [...tenant, [VIA_HEADER, String(hops + 1)]], body,
+        // A body that streams is sent as it is written (the Fetch Standard's half duplex).
+        ...(body !== null && typeof body === 'object' && !(body instanceof ArrayBuffer) ? { duplex: 'half' as const } : {}),
+        redirect: init.redirect, signal: controller.signal,
         dispatcher: asTenantSent(this.#agent, tenant),
       });
-      const buffer = await response.arrayBuffer();
-      if (buffer.byteLength > MAX_RESPONSE_BYTES) return fail(ErrorKind.RangeError, 'Subrequest response body is too large.');
-      return ok([response.status, response.statusText, encodeHeaders(response.headers), buffer, target === parsed ? response.url : url, response.redirected]);
+      return {
+        status: response.status, statusText: response.statusText, headers: encodeHeaders(decodedHeaders(response.headers)),
+        url: target === init.url ? response.url : init.url.href, redirected: response.redirected,
+        body: response.body as ReadableStream<Uint8Array> | null,
+      };
     } catch (err) {
+      if (timedOut) return fail(ErrorKind.Error, 'The subrequest timed out.');
+      if (controller.signal.aborted) return fail(ErrorKind.Error, 'The subrequest was aborted.');
       const reason = (err as { cause?: unknown }).cause;
       if (reason instanceof EgressBlockedError) return typeError(reason.message);
       const cause = (reason as { code?: string } | undefined)?.code;
-      if ((err as Error).name === 'TimeoutError') return fail(ErrorKind.Error, 'The subrequest timed out.');
       return typeError(`Network connection lost.${cause === undefined ? '' : ` (${cause})`}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -50,7 +50,7 @@ function failAndFinish(state: RequestState, err: unknown): void {
   finish(state);
 }
 
-function deliver(state: RequestState, response: Response, body: string | ArrayBuffer | null | true, length: number | null = null): void {
+function deliver(state: RequestState, response: Response, body: string | ArrayBuffer | null | true | number, length: number | null = null): void {
   // When no waitUntil work is pending the response also ends the request: one crossing, not two.
   const done = state.waiting === 0;
   try {
@@ -61,6 +61,7 @@ function deliver(state: RequestState, response: Response, body: string | ArrayBu
   } catch (err) {
     // The host answers 500 when nothing was delivered, and ignores this when something was.
     if (body === true) pullBody(state.reqId, true);
+    else if (typeof body === 'number') hostNotify(Op.FetchAbort, body);
     fail(state.reqId, err);
     finish(state);
     return;
@@ -84,6 +85,9 @@ function send(state: RequestState, result: unknown): void {
       deliver(state, result, body);
       return;
     }
+    // A subrequest's body the worker did not touch is sent on by the host, never entering the isolate.
+    const subrequest = BodyHolder.takeSubrequestForHost(result);
+    if (subrequest !== null) { deliver(state, result, subrequest); return; }
     const stream = BodyHolder.takeStreamForHost(result);
     // The request is not over while its body streams: like waitUntil work, the stream keeps it open.
     state.waiting++;

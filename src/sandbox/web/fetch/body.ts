@@ -12,12 +12,14 @@ import { exactBuffer, toBytes } from '../encoding/bytes.js';
 import { utf8Encode } from '../encoding/text-encoder.js';
 import { Blob, blobBytes } from '../blob/blob.js';
 import { readIncomingWhole } from './incoming-body.js';
+import { SubrequestResponseBody, readSubrequestWhole, takeSubrequestBody } from './subrequest-body.js';
 import { URLSearchParams } from '../url/url-search-params.js';
 import { FormData } from '../form-data/form-data.js';
 import { encodeFormData, parseFormData } from '../form-data/multipart.js';
 import { isReadableStream, isStreamDisturbed, readAllBytes, streamOfBytes, usedStream, type AnyReadableStream } from '../streams/streams.js';
 
-export type BodySource = string | Uint8Array | AnyReadableStream | null;
+// A SubrequestResponseBody is a stream body still on the host: it becomes a ReadableStream only when asked for one.
+export type BodySource = string | Uint8Array | AnyReadableStream | SubrequestResponseBody | null;
 
 export interface ExtractedBody { source: BodySource; contentType: string | null }
 
@@ -61,7 +63,6 @@ export abstract class BodyHolder {
     this.#stream = isReadableStream(source) ? source : null;
     this.#used = false;
   }
-  protected markBodyUsed(): void { if (this.#source !== null) this.#used = true; }
   protected hasBody(): boolean { return this.#source !== null; }
   protected abstract contentType(): string | null;
 
@@ -70,6 +71,7 @@ export abstract class BodyHolder {
     if (this.#stream !== null) return this.#stream;
     // Read already: the body is a stream that has been read to its end.
     if (this.#used) return (this.#stream = usedStream());
+    if (this.#source instanceof SubrequestResponseBody) return this.#materialize(this.#source);
     const bytes = typeof this.#source === 'string' ? utf8Encode(this.#source) : (this.#source as Uint8Array);
     this.#stream = streamOfBytes(bytes);
     this.#source = this.#stream;
@@ -78,6 +80,12 @@ export abstract class BodyHolder {
   get bodyUsed(): boolean {
     if (this.#source === null) return false;
     return this.#used || (this.#stream !== null && isStreamDisturbed(this.#stream));
+  }
+
+  #materialize(source: SubrequestResponseBody): AnyReadableStream {
+    this.#stream = source.stream();
+    this.#source = this.#stream;
+    return this.#stream;
   }
 
   /** Takes the body for reading, once. @see https://fetch.spec.whatwg.org/#concept-body-consume-body */
@@ -95,7 +103,8 @@ export abstract class BodyHolder {
     if (source === null) return new Uint8Array(0);
     if (typeof source === 'string') return utf8Encode(source);
     if (source instanceof Uint8Array) return source;
-    return readIncomingWhole(source) ?? readAllBytes(source);
+    if (source instanceof SubrequestResponseBody) return source.readWhole();
+    return readIncomingWhole(source) ?? readSubrequestWhole(source) ?? readAllBytes(source);
   }
 
   async text(): Promise<string> {
@@ -105,7 +114,8 @@ export abstract class BodyHolder {
       // UTF-8 decode drops a leading byte order mark, which a string body encodes to.
       return StringPrototypeCharCodeAt(source, 0) === 0xfeff ? StringPrototypeSlice(source, 1) : source;
     }
-    const bytes = source instanceof Uint8Array ? source : await (readIncomingWhole(source) ?? readAllBytes(source));
+    const bytes = source instanceof Uint8Array ? source : source instanceof SubrequestResponseBody ? await source.readWhole()
+      : await (readIncomingWhole(source) ?? readSubrequestWhole(source) ?? readAllBytes(source));
     return hostCall(Op.TextDecode, exactBuffer(bytes), 'utf-8', false, false, false) as string;
   }
   async json(): Promise<unknown> { return JSONParse(await this.text()); }
@@ -121,7 +131,7 @@ export abstract class BodyHolder {
   /** For clone() and new Request(request): bytes are copied, a stream is tee'd. */
   protected cloneSource(): BodySource {
     if (this.bodyUsed) throw new TypeErrorCtor(USED);
-    const source = this.#source;
+    const source = this.#source instanceof SubrequestResponseBody ? this.#materialize(this.#source) : this.#source;
     if (source === null || typeof source === 'string') return source;
     if (source instanceof Uint8Array) return source.slice();
     if (source.locked) throw new TypeErrorCtor('The ReadableStream is locked.');
@@ -130,19 +140,39 @@ export abstract class BodyHolder {
     this.#source = this.#stream;
     return b as AnyReadableStream;
   }
-  /** For the boundary: the body in the cheapest form that can cross. */
-  static async bodyForHost(holder: BodyHolder, limit: number): Promise<string | ArrayBuffer | null> {
-    const source = holder.#take();
-    if (source === null) return null;
-    if (typeof source === 'string') return source;
-    if (source instanceof Uint8Array) return exactBuffer(source);
-    return exactBuffer(await readAllBytes(source, limit));
+  /**
+   * For new Request(request): the body moves to the new holder and this one is left used. A stream
+   * moves as it is, not tee'd, so a request passed on to fetch() streams without a copy of its body
+   * piling up in a branch nobody reads. @see https://fetch.spec.whatwg.org/#dom-request (step 41)
+   */
+  protected transferSource(): BodySource {
+    if (this.bodyUsed) throw new TypeErrorCtor(USED);
+    const source = this.#source;
+    if (isReadableStream(source) && source.locked) {
+      throw new TypeErrorCtor('The ReadableStream is locked.');
+    }
+    this.#used = true;
+    return source;
   }
   /** For the boundary, when the body is a stream: the host pulls it chunk by chunk. */
   static takeStreamForHost(holder: BodyHolder): AnyReadableStream {
     const source = holder.#take();
+    if (source instanceof SubrequestResponseBody) return source.stream();
     if (!isReadableStream(source)) throw new TypeErrorCtor('The body is not a stream.');
     return source;
+  }
+  /**
+   * For the boundary: the handle of a subrequest's response body nobody has touched, taken for the host
+   * to send on; null (and the body left as it was) for any other body.
+   */
+  static takeSubrequestForHost(holder: BodyHolder): number | null {
+    const source = holder.#source;
+    if (holder.bodyUsed) return null;
+    let handle: number | null = null;
+    if (source instanceof SubrequestResponseBody) handle = source.handleToSend();
+    else if (isReadableStream(source) && !source.locked) handle = takeSubrequestBody(source);
+    if (handle !== null) holder.#used = true;
+    return handle;
   }
   /** For the boundary, when the body is not a stream: no await, so the response leaves this turn. */
   static takeForHost(holder: BodyHolder): string | ArrayBuffer | null {
@@ -151,5 +181,5 @@ export abstract class BodyHolder {
     if (source instanceof Uint8Array) return exactBuffer(source);
     throw new TypeErrorCtor('A stream body must be read asynchronously.');
   }
-  static hasStreamBody(holder: BodyHolder): boolean { return holder.#stream !== null; }
+  static hasStreamBody(holder: BodyHolder): boolean { return holder.#stream !== null || holder.#source instanceof SubrequestResponseBody; }
 }

@@ -1,34 +1,54 @@
 // @see https://fetch.spec.whatwg.org/#fetch-method
-// Subrequests are made by the host, which applies the worker's routing, egress policy and limits.
+// Subrequests are made by the host, which applies the worker's routing, egress policy and limits. The
+// promise settles when the response's head arrives; its body stays on the host and is read on demand
+// (subrequest-body.ts). Aborting the signal aborts the host's request, and its body, too.
 import { Op } from '../../../shared/boundary.js';
-import { hostAsync } from '../../bootstrap/host.js';
+import { hostAsync, hostCall, hostNotify } from '../../bootstrap/host.js';
 import { PromiseCtor, PromisePrototypeThen } from '../../bootstrap/primordials.js';
 import { addAbortAlgorithm } from '../dom/abort.js';
+import type { AnyReadableStream } from '../streams/streams.js';
 import { BodyHolder } from './body.js';
 import { Headers } from './headers.js';
 import { Request, type RequestInit } from './request.js';
 import { Response } from './response.js';
+import { SubrequestResponseBody, writeRequestBody } from './subrequest-body.js';
 
-// A buffered subrequest body may not exceed what a Workers request body may be.
-const MAX_SUBREQUEST_BODY = 100 * 1024 * 1024;
-
-type FetchReply = [number, string, string, ArrayBuffer | null, string, boolean];
+type FetchHead = [number, string, string, boolean, string, boolean];
 
 export async function fetch(input: unknown, init?: RequestInit): Promise<Response> {
   const request = new Request(input, init);
   // Steps 4-5 of the fetch method: an aborted signal rejects with its reason, before and during the fetch.
   const signal = request.signal;
   if (signal.aborted) throw signal.reason;
-  const body = await BodyHolder.bodyForHost(request, MAX_SUBREQUEST_BODY);
-  const pending = hostAsync(Op.Fetch, request.method, request.url, Headers.encode(request.headers), body, request.redirect);
-  // The host's request is not cancelled yet; the tenant's promise settles with the abort reason at once.
-  const reply = (await new PromiseCtor<unknown>((resolve, reject) => {
-    addAbortAlgorithm(signal, () => reject(signal.reason));
-    PromisePrototypeThen(pending, resolve, reject);
-  })) as FetchReply;
-  const [status, statusText, headers, responseBody, url, redirected] = reply;
-  return Response.fromHost(
-    status, statusText, Headers.fromRaw(headers, 'immutable'),
-    responseBody === null ? null : new Uint8Array(responseBody), url, redirected,
-  );
+  // A stream body is written out as the origin takes it; any other crosses whole.
+  let stream: AnyReadableStream | null = null;
+  let body: string | ArrayBuffer | null | true;
+  if (BodyHolder.hasStreamBody(request)) {
+    stream = BodyHolder.takeStreamForHost(request);
+    body = true;
+  } else {
+    body = BodyHolder.takeForHost(request);
+  }
+  const handle = hostCall(Op.FetchStart, request.method, request.url, Headers.encode(request.headers), body, request.redirect) as number;
+  return new PromiseCtor<Response>((resolve, reject) => {
+    let abortBody: ((reason: unknown) => void) | null = null;
+    // Abort the fetch: the host's request goes, and the response body, if there is one by now, errors.
+    addAbortAlgorithm(signal, () => {
+      hostNotify(Op.FetchAbort, handle);
+      reject(signal.reason);
+      if (abortBody !== null) abortBody(signal.reason);
+    });
+    if (stream !== null) writeRequestBody(handle, stream, reject);
+    PromisePrototypeThen(hostAsync(Op.FetchResponse, handle), (reply) => {
+      if (signal.aborted) return;
+      const [status, statusText, headers, hasBody, url, redirected] = reply as FetchHead;
+      let source: SubrequestResponseBody | null = null;
+      if (hasBody) {
+        const body = new SubrequestResponseBody(handle);
+        source = body;
+        abortBody = (reason) => body.abort(reason);
+      }
+      resolve(Response.fromHost(status, statusText, Headers.fromRaw(headers, 'immutable'), source, url, redirected));
+    }, reject);
+  });
 }

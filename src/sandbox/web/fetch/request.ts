@@ -73,9 +73,8 @@ export class Request extends BodyHolder {
       if (contentType !== null && !this.#headers.has('content-type')) this.#headers.set('content-type', contentType);
       this.initBody(source);
     } else if (inherits) {
-      // The original is left used, as if its body had been piped into this one.
-      this.initBody(from.cloneSource());
-      from.markBodyUsed();
+      // The original is left used: its body now belongs to this one.
+      this.initBody(from.transferSource());
     } else {
       this.initBody(null);
     }
