@@ -146,7 +146,7 @@ test('a wrong token and a server that is down are explained, with exit code 1 an
 
   const badPercent = runIslet(['deploy', '--server', serve.adminUrl, '--percent', '150'], dir);
   assert.equal(badPercent.code, 1);
-  assert.match(badPercent.stderr, /--percent expects a whole number from 0 to 100/);
+  assert.match(badPercent.stderr, /--percent expects a whole number from 1 to 100/);
   assert.equal(await body('/greeter/'), 'hello v1 127.0.0.1/greeter/ local=none', 'nothing changed');
 });
 

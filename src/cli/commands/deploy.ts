@@ -127,7 +127,8 @@ export async function deploy(argv: string[]): Promise<number> {
 
 function parsePercent(text: string): number {
   const percent = Number(text);
-  if (!/^\d+$/.test(text) || percent > 100) throw new UsageError(`--percent expects a whole number from 0 to 100, got "${text}"`);
+  // 0 would deploy a version that takes no traffic; the server takes 1 to 100.
+  if (!/^\d+$/.test(text) || percent < 1 || percent > 100) throw new UsageError(`--percent expects a whole number from 1 to 100, got "${text}"`);
   return percent;
 }
 

@@ -37,7 +37,6 @@ export class Platform {
   readonly config: ServeConfig;
   readonly store: DeploymentStore;
   readonly supervisor: Supervisor;
-  readonly #log: LogSink;
   readonly #observer: PlatformObserver;
   readonly #kvStore: SqliteKvStore;
   readonly #specs = new Map<string, VersionSpec>();
@@ -52,11 +51,10 @@ export class Platform {
   #inFlight = 0;
   #draining: (() => void) | null = null;
 
-  private constructor(config: ServeConfig, store: DeploymentStore, supervisor: Supervisor, log: LogSink, observer: PlatformObserver) {
+  private constructor(config: ServeConfig, store: DeploymentStore, supervisor: Supervisor, observer: PlatformObserver) {
     this.config = config;
     this.store = store;
     this.supervisor = supervisor;
-    this.#log = log;
     this.#observer = observer;
     this.#kvStore = new SqliteKvStore(config.dataDir);
     this.#routes = new RouteTable([], { devRoutes: config.devRoutes });
@@ -78,7 +76,7 @@ export class Platform {
       log,
       onQuarantine: (worker, reason) => onQuarantine(worker, reason),
     });
-    const platform = new Platform(config, store, supervisor, log, observer);
+    const platform = new Platform(config, store, supervisor, observer);
     onQuarantine = (worker, reason) => platform.#quarantine(worker, reason);
     return platform;
   }
@@ -91,10 +89,10 @@ export class Platform {
     this.#routes = new RouteTable(this.store.routes(), { devRoutes: this.config.devRoutes });
   }
 
+  /** Recorded so that it holds across restarts and shows in the admin API; the supervisor logs it. */
   #quarantine(worker: string, reason: string): void {
     this.store.setQuarantine(worker, reason);
     this.#reload();
-    this.#log.workerError(worker, null, `Quarantined: ${reason}`);
   }
 
   // --- tenant traffic ---------------------------------------------------------------------------
