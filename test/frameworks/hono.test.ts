@@ -15,6 +15,12 @@ GREETING = "Hello Hono!"
 [[kv_namespaces]]
 binding = "KV"
 id = "hono-kv"
+
+# What is tested here is the framework, not the CPU limit: a first request on a loaded machine (the
+# router's code compiled on first use, the streams library loaded for a re-wrapped body) must not be
+# cut off by the 50 ms default, whose wall-clock backstop a starved process can reach.
+[limits]
+cpu_ms = 5000
 `;
 
 const ENTRY = `import { Hono } from 'hono';
@@ -150,6 +156,9 @@ test('a Hono app runs unchanged under islet dev', async () => {
     const teapot = await fetch(`${server.url}/teapot`);
     assert.equal(teapot.status, 418);
     assert.deepEqual(await teapot.json(), { error: 'short and stout' });
+  } catch (err) {
+    // What the server said is the first thing to read when a request fails.
+    throw new Error(`${(err as Error).message}\nislet dev output:\n${server.output()}`, { cause: err });
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -16,6 +16,12 @@ GREETING = "Hello itty!"
 [[kv_namespaces]]
 binding = "KV"
 id = "itty-kv"
+
+# What is tested here is the framework, not the CPU limit: a first request on a loaded machine (the
+# router's code compiled on first use, the streams library loaded for a re-wrapped body) must not be
+# cut off by the 50 ms default, whose wall-clock backstop a starved process can reach.
+[limits]
+cpu_ms = 5000
 `;
 
 const ENTRY = `import { AutoRouter, cors, error, json, StatusError, type IRequest } from 'itty-router';
@@ -136,6 +142,9 @@ test('an itty-router app runs unchanged under islet dev', async () => {
     assert.equal(boom.status, 500);
     assert.deepEqual(await boom.json(), { status: 500, error: 'kaboom' });
     assert.equal(boom.headers.get('x-powered-by'), 'islet-test');
+  } catch (err) {
+    // What the server said is the first thing to read when a request fails.
+    throw new Error(`${(err as Error).message}\nislet dev output:\n${server.output()}`, { cause: err });
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
