@@ -71,6 +71,14 @@ export function streamingCases(host: () => StreamingHost): void {
     await until(async () => logText().includes('the source broke'), 'the stream error in the log');
   });
 
+  test('a body stream that errors before its first byte gets a clean 500, not a cut connection', async () => {
+    const { url, logText } = host();
+    const response = await fetch(`${url}/broken-at-once`);
+    assert.equal(response.status, 500);
+    assert.match(await response.text(), /failed before its first byte/);
+    await until(async () => logText().includes('broke before a byte'), 'the stream error in the log');
+  });
+
   test("a client that disconnects mid-response cancels the worker's stream", async () => {
     const { url } = host();
     const endless = await streamGet(`${url}/endless`);

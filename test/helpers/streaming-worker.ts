@@ -10,6 +10,7 @@ export const CHUNK = 64 * 1024;
  * /held           one chunk, then the rest only once /release has been called
  * /release        lets /held finish
  * /broken         one chunk, then the stream errors
+ * /broken-at-once the stream errors before its first chunk
  * /endless        a chunk every 5 ms until canceled; /canceled says whether `cancel` ran, and why
  * /count          reads request.body chunk by chunk: {bytes, chunks}
  * /echo           the request body, streamed back
@@ -58,6 +59,8 @@ export default {
           },
         }, { highWaterMark: 0 }));
       }
+      case '/broken-at-once':
+        return new Response(new ReadableStream({ pull(controller) { controller.error(new Error('broke before a byte')); } }, { highWaterMark: 0 }));
       case '/endless': {
         canceled = null;
         return new Response(new ReadableStream({

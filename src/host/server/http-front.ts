@@ -101,29 +101,34 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, response: Outg
       if (colon > 0) flat.push(line.slice(0, colon), line.slice(colon + 1));
     }
   }
-  try {
-    res.writeHead(response.status, response.statusText || undefined, flat);
-  } catch {
-    // A header node:http refuses (the worker's own validation should have caught it).
-    res.writeHead(500, ['content-type', 'text/plain;charset=UTF-8']);
-    res.end('Internal Server Error: the worker produced an invalid response.\n');
-    if (isByteSource(body)) body.cancel('The response was invalid.');
-    return;
-  }
-  if (!isByteSource(body)) { res.end(body ?? undefined); return; }
-  if (req.method === 'HEAD') { body.cancel('A HEAD response has no body.'); res.end(); return; }
-  void writeStream(res, body);
+  const head = (): boolean => {
+    try {
+      res.writeHead(response.status, response.statusText || undefined, flat);
+      return true;
+    } catch {
+      // A header node:http refuses (the worker's own validation should have caught it).
+      res.writeHead(500, ['content-type', 'text/plain;charset=UTF-8']);
+      res.end('Internal Server Error: the worker produced an invalid response.\n');
+      if (isByteSource(body)) body.cancel('The response was invalid.');
+      return false;
+    }
+  };
+  if (!isByteSource(body)) { if (head()) res.end(body ?? undefined); return; }
+  if (req.method === 'HEAD') { if (head()) { body.cancel('A HEAD response has no body.'); res.end(); } return; }
+  void writeStream(res, body, head);
 }
 
 /**
  * Writes a streamed body with backpressure: the next chunk is asked for only once the socket has taken
  * the last. A body that fails part-way, or does not match the content-length the worker declared, cuts
  * the connection, so the client cannot take a truncated body for a whole one; a client that goes away
- * cancels the body.
+ * cancels the body. node:http sends a response's head with its first body bytes anyway, so `head` is
+ * written only once the first chunk (or the end) is here: a body that fails before it, as when the
+ * worker is stopped for a limit, still gets a clean 500 rather than a cut connection.
  */
-async function writeStream(res: ServerResponse, body: ByteSource): Promise<void> {
-  const declared = res.getHeader('content-length');
-  const expected = declared === undefined ? null : Number(declared);
+async function writeStream(res: ServerResponse, body: ByteSource, head: () => boolean): Promise<void> {
+  let expected: number | null = null;
+  let headed = false;
   let written = 0;
   let gone = false;
   res.once('close', () => {
@@ -133,8 +138,23 @@ async function writeStream(res: ServerResponse, body: ByteSource): Promise<void>
   });
   try {
     for (;;) {
-      const chunk = await body.read();
+      let chunk: Uint8Array | null;
+      try {
+        chunk = await body.read();
+      } catch (err) {
+        if (headed || gone) throw err;
+        gone = true;
+        body.cancel('The response failed before its first byte.');
+        plain(res, 500, 'Internal Server Error: the worker\'s response body failed before its first byte.\n');
+        return;
+      }
       if (gone) return;
+      if (!headed) {
+        headed = true;
+        if (!head()) { gone = true; return; }
+        const declared = res.getHeader('content-length');
+        expected = declared === undefined ? null : Number(declared);
+      }
       if (chunk === null) break;
       written += chunk.byteLength;
       if (expected !== null && written > expected) throw new Error('the body is longer than its content-length');
