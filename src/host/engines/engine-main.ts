@@ -59,6 +59,11 @@ const host = new EngineHost({
 process.on('message', (received: unknown) => unbatch(received, (message) => host.handle(message as ToEngine)));
 // The supervisor is gone (crashed, killed): nobody can reach these isolates any more.
 process.on('disconnect', () => process.exit(0));
+if (!process.connected) process.exit(0);
+// Defence in depth: an engine was once seen outliving its supervisor (re-parented to init, channel
+// apparently still open). Whatever the cause, an engine without its supervisor must not linger.
+const supervisorPid = process.ppid;
+setInterval(() => { if (process.ppid !== supervisorPid) process.exit(0); }, 1_000).unref();
 // Ctrl-C in a terminal and a service manager's stop signal reach every process of the group; the
 // supervisor turns them into a drain ('shutdown'), which engines killed by them could not do.
 process.on('SIGINT', () => {});
