@@ -13,7 +13,7 @@ import { compressionOp } from './host-ops/compression-ops.js';
 import { cryptoAsyncOp, cryptoSyncOp } from './host-ops/crypto-ops.js';
 import { dropCompressionTable } from './host-ops/compression-table.js';
 import { dropCryptoTable } from './host-ops/crypto-table.js';
-import { SubrequestTable } from './host-ops/subrequest-table.js';
+import { SubrequestTable, guarded } from './host-ops/subrequest-table.js';
 import { fail, ok, typeError } from './host-ops/reply.js';
 import { MAX_RESPONSE_BODY, oversizeBody, withoutRuntimeFrames } from './host-ops/tenant-output.js';
 import * as web from './host-ops/web-ops.js';
@@ -77,7 +77,7 @@ export class WorkerInstance {
     this.sandbox = sandbox;
     this.#limits = limits;
     this.#services = services;
-    this.#subrequests = new SubrequestTable(services.outbound);
+    this.#subrequests = new SubrequestTable(services.outbound, () => this.#current);
     sandbox.setHandler((op, args) => this.#handle(op, args));
   }
 
@@ -315,10 +315,10 @@ export class WorkerInstance {
         }
         return this.#async(args[0], kvOp(op, this.#services.kv, args));
       case Op.FetchStart: return this.#onFetchStart(args);
-      case Op.FetchResponse: return this.#async(args[0], this.#subrequests.response(args[1]));
-      case Op.FetchBodyWrite: return this.#async(args[0], this.#subrequests.write(args[1], args[2]));
-      case Op.FetchBodyRead: return this.#async(args[0], this.#subrequests.read(args[1], args[2]));
-      case Op.FetchAbort: return this.#subrequests.abort(args[0]);
+      case Op.FetchResponse: return this.#async(args[0], guarded(() => this.#subrequests.response(args[1])));
+      case Op.FetchBodyWrite: return this.#async(args[0], guarded(() => this.#subrequests.write(args[1], args[2])));
+      case Op.FetchBodyRead: return this.#async(args[0], guarded(() => this.#subrequests.read(args[1], args[2])));
+      case Op.FetchAbort: return guarded(() => this.#subrequests.abort(args[0]));
       case Op.CryptoDigest: case Op.CryptoGenerateKey: case Op.CryptoImportKey: case Op.CryptoExportKey:
       case Op.CryptoSign: case Op.CryptoVerify: case Op.CryptoEncrypt: case Op.CryptoDecrypt:
       case Op.CryptoDeriveBits: case Op.CryptoDeriveKey: case Op.CryptoWrapKey: case Op.CryptoUnwrapKey:
@@ -368,7 +368,7 @@ export class WorkerInstance {
     }
     if (typeof body === 'number') {
       // A subrequest's body the worker did not touch goes to the client straight from undici.
-      const source = ctx.responded ? null : this.#subrequests.takeBody(body);
+      const source = ctx.responded ? null : this.#subrequests.takeBody(body, ctx);
       if (source === null) {
         if (!ctx.responded) this.#services.log.workerError(this.name, ctx.traceId, 'The response body of the subrequest was no longer available.');
         this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));

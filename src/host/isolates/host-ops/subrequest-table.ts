@@ -32,12 +32,29 @@ function isHead(value: SubrequestHead | HostReply): value is SubrequestHead {
   return value !== undefined && !Array.isArray(value);
 }
 
+/** @see https://developers.cloudflare.com/workers/runtime-apis/handlers/fetch/ (I/O objects are per request) */
+export const FOREIGN_REQUEST = 'Cannot perform I/O on behalf of a different request. I/O objects (such as streams, request/response bodies, and others) created in the context of one request handler cannot be accessed from a different request\'s handler.';
+
+class ForeignRequestError extends Error {}
+
+/** Answers a table operation, turning a use from the wrong request into the TypeError Workers throws. */
+export function guarded<T extends Promise<HostReply> | HostReply>(operation: () => T): T | HostReply {
+  try {
+    return operation();
+  } catch (err) {
+    if (err instanceof ForeignRequestError) return typeError(FOREIGN_REQUEST);
+    throw err;
+  }
+}
+
 export class SubrequestTable {
+  readonly #current: () => RequestContext | null;
   readonly #outbound: Outbound;
   readonly #entries = new Map<number, Subrequest>();
   #nextHandle = 1;
 
-  constructor(outbound: Outbound) {
+  constructor(outbound: Outbound, current: () => RequestContext | null) {
+    this.#current = current;
     this.#outbound = outbound;
   }
 
@@ -117,9 +134,9 @@ export class SubrequestTable {
    * The response body, taken out of the table to be sent on to the client as it is: from now on it
    * belongs to that response (the client going away cancels it), not to the request's context.
    */
-  takeBody(handle: unknown): ByteSource | null {
-    const entry = this.#get(handle);
-    if (entry === null || entry.body === null || entry.reading) return null;
+  takeBody(handle: unknown, ctx: RequestContext): ByteSource | null {
+    const entry = typeof handle === 'number' ? this.#entries.get(handle) ?? null : null;
+    if (entry === null || entry.ctx !== ctx || entry.body === null || entry.reading) return null;
     this.#entries.delete(handle as number);
     return entry.body;
   }
@@ -134,8 +151,15 @@ export class SubrequestTable {
     for (const handle of [...this.#entries.keys()]) this.#release(handle, 'the worker stopped');
   }
 
+  /**
+   * The subrequest behind a handle, for the request now running. As on Workers, an I/O object belongs
+   * to the request that made it: another request of the same isolate (which could have been handed it
+   * through a global) gets the error Workers gives.
+   */
   #get(handle: unknown): Subrequest | null {
-    return typeof handle === 'number' ? this.#entries.get(handle) ?? null : null;
+    const entry = typeof handle === 'number' ? this.#entries.get(handle) ?? null : null;
+    if (entry !== null && entry.ctx !== this.#current()) throw new ForeignRequestError();
+    return entry;
   }
 
   /** Forgets the subrequest; with a reason, aborts what is left of it first. */
