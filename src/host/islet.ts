@@ -1,6 +1,7 @@
 // The host's public face: what the CLI, the tests and the benchmarks build on. It wires the isolate
 // pool, storage, bindings and outbound transport together for a set of workers in one process.
 import { mkdirSync } from 'node:fs';
+import { BindingKind } from '../shared/bindings.js';
 import { KvBinding } from './bindings/kv/kv-binding.js';
 import { IsolatePool } from './isolates/isolate-pool.js';
 import { ResidentWorker, type WorkerSpec } from './isolates/resident-worker.js';
@@ -73,7 +74,7 @@ export class Islet {
       code: source.code,
       filename: source.filename ?? `${source.name}.js`,
       vars: source.vars ?? {},
-      kvBindingNames: namespaces.map((ns) => ns.binding),
+      bindings: namespaces.map((ns, index) => ({ kind: BindingKind.Kv, name: ns.binding, index })),
       limits: { ...DEFAULT_LIMITS, ...source.limits },
     };
     const kv = namespaces.map((ns) => new KvBinding(this.kvStore, ns.id));

@@ -159,7 +159,7 @@ export const HEADER_SEPARATOR = '\n';
 
 /**
  * Entry points the runtime exposes to the host once it has booted: install(namespace, varsJson,
- * kvBindingNames), dispatchFetch(reqId, method, url, headers, body, cfJson) where body is an ArrayBuffer,
+ * bindingsJson: JSON of BindingDescriptor[], see bindings.ts), dispatchFetch(reqId, method, url, headers, body, cfJson) where body is an ArrayBuffer,
  * null, or true when it streams (read with RequestBodyRead), complete(opId, ok, value), fireTimer(timerId),
  * dropTimers(timerIds), pullBody(reqId, cancel) asks for the next chunk of a streamed response body (answered
  * with ResponseChunk or ResponseError) or, with `cancel`, cancels it, reportRejection(isError, valueOrName, message, stack) ->

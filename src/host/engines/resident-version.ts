@@ -1,6 +1,7 @@
 // One version as an engine holds it: its spec, the ResidentWorker that gives it an isolate on demand,
 // and what the engine's eviction and accounting need to know about it. Built as Islet.createWorker
 // builds a worker, with the engine's shared store, pool and outbound transport.
+import { BindingKind } from '../../shared/bindings.js';
 import { limitLogs } from '../observability/log-limiter.js';
 import { KvBinding } from '../bindings/kv/kv-binding.js';
 import type { IsolatePool } from '../isolates/isolate-pool.js';
@@ -51,7 +52,7 @@ export class ResidentVersion {
       code: spec.code,
       filename: spec.filename,
       vars: spec.vars,
-      kvBindingNames: spec.kv.map((ns) => ns.binding),
+      bindings: spec.kv.map((ns, index) => ({ kind: BindingKind.Kv, name: ns.binding, index })),
       limits: spec.limits,
     }, services.pool, {
       log,

@@ -2,6 +2,7 @@
 // (a cold start) or ahead of time by warm(), replaced after a limit breach, and shared by all of the
 // worker's requests in between.
 import type ivm from 'isolated-vm';
+import type { BindingDescriptor } from '../../shared/bindings.js';
 import type { WorkerLimits } from '../workers/worker-config.js';
 import type { IsolatePool } from './isolate-pool.js';
 import { ModuleLoadError } from './bridge/sandbox-isolate.js';
@@ -15,7 +16,8 @@ export interface WorkerSpec {
   /** Shown in stack traces and load errors. */
   filename: string;
   vars: Record<string, unknown>;
-  kvBindingNames: string[];
+  /** Everything in env besides vars, in the order env lists it. */
+  bindings: BindingDescriptor[];
   limits: WorkerLimits;
 }
 
@@ -33,6 +35,7 @@ export class ResidentWorker {
   readonly #pool: IsolatePool;
   readonly #services: WorkerServices;
   readonly #varsJson: string;
+  readonly #bindingsJson: string;
   readonly #moduleCache: { data: ivm.ExternalCopy<ArrayBuffer> | null } = { data: null };
   #instance: WorkerInstance | null = null;
   #startFailure: { message: string; at: number } | null = null;
@@ -44,6 +47,7 @@ export class ResidentWorker {
     this.#pool = pool;
     this.#services = services;
     this.#varsJson = JSON.stringify(spec.vars);
+    this.#bindingsJson = JSON.stringify(spec.bindings);
   }
 
   get resident(): boolean { return this.#instance !== null && !this.#instance.dead; }
@@ -60,7 +64,7 @@ export class ResidentWorker {
     const instance = new WorkerInstance(this.spec.name, sandbox, this.spec.limits, this.#services);
     try {
       sandbox.loadModule(this.spec.code, this.spec.filename, this.#moduleCache, this.spec.limits.cpuMs * 20);
-      const problem = sandbox.install(this.#varsJson, this.spec.kvBindingNames);
+      const problem = sandbox.install(this.#varsJson, this.#bindingsJson);
       if (problem !== null) throw new ModuleLoadError(`${this.spec.filename}: ${problem}`);
     } catch (err) {
       sandbox.dispose();

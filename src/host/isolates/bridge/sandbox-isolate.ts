@@ -101,10 +101,10 @@ export class SandboxIsolate {
   }
 
   /** Hands the evaluated module and its env description to the runtime; returns an error message or null. */
-  install(varsJson: string, kvBindings: string[]): string | null {
+  install(varsJson: string, bindingsJson: string): string | null {
     if (this.#module === null) return 'no module loaded';
     const namespace = this.#module.namespace;
-    const outcome = this.call('install', [namespace.derefInto(), varsJson, new ivm.ExternalCopy(kvBindings).copyInto()], 1000, false);
+    const outcome = this.call('install', [namespace.derefInto(), varsJson, bindingsJson], 1000, false);
     if (!outcome.ok) return outcome.message;
     return typeof outcome.value === 'string' ? outcome.value : null;
   }
