@@ -2,9 +2,10 @@
 // host CLI, and the engine process `islet serve` forks. Runs on `npm install` (prepare) and before tests
 // and benchmarks.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hardenRuntimeFile } from './harden-runtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 mkdirSync(join(root, 'dist'), { recursive: true });
@@ -52,7 +53,23 @@ await Promise.all([
     minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
-  }),
+    // Then built-ins the tenant replaces can no longer reach the runtime's own code (see the script).
+  }).then(() => hardenRuntimeFile(join(root, 'dist/sandbox-runtime.js'))),
   build({ ...hostBundle, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js') }),
   build({ ...hostBundle, entryPoints: [join(root, 'src/host/engines/engine-main.ts')], outfile: join(root, 'dist/engine.js') }),
+  // The dashboard's page, served by islet serve and islet dev: its script with uPlot bundled in (no
+  // CDN: the page must work offline and under a CSP that allows only its own files), and its styles.
+  build({
+    entryPoints: [join(root, 'src/dashboard/app.ts'), join(root, 'src/dashboard/app.css')],
+    outdir: join(root, 'dist/dashboard'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    // uPlot's copyright header is not a legal comment in esbuild's sense; its MIT notice goes on top.
+    banner: { js: '/*! uPlot (c) Leon Sorokin, MIT License: https://github.com/leeoniya/uPlot */', css: '/*! uPlot (c) Leon Sorokin, MIT License */' },
+    logLevel: 'warning',
+  }).then(() => copyFileSync(join(root, 'src/dashboard/index.html'), join(root, 'dist/dashboard/index.html'))),
 ]);

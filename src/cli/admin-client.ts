@@ -2,7 +2,7 @@
 // checked and typed, and every way a call can fail turned into an AdminError whose message says what
 // to do (start the server, set the token, read the server's error), so the CLI never shows a stack for
 // a failure the user caused or can fix.
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { VersionConfig } from '../host/control/model.js';
 import {
@@ -162,6 +162,38 @@ export class AdminClient {
 
   async kvDelete(name: string, binding: string, key: string): Promise<void> {
     this.#read(await this.#call('DELETE', `${kvPath(name, binding)}/values/${keySeg(key)}`), () => undefined);
+  }
+
+  /** An Analytics Engine SQL query over one tenant's (or one worker's tenant's) points; the body as the server sent it. */
+  async analyticsSql(scope: { tenant: string } | { worker: string }, sql: string): Promise<string> {
+    const query = new URLSearchParams('tenant' in scope ? { tenant: scope.tenant } : { worker: scope.worker });
+    const answer = await this.#call('POST', `/analytics/sql?${query}`, { bytes: Buffer.from(sql, 'utf8'), headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    return answer.body.toString('utf8');
+  }
+
+  /**
+   * A worker's live tail (newline-delimited JSON events), open until `signal` aborts it or the server
+   * ends it. `query`: status, sampling, search.
+   */
+  async tail(name: string, query: URLSearchParams, signal: AbortSignal): Promise<IncomingMessage> {
+    const url = new URL(`${this.#base}/api/v1/workers/${seg(name)}/tail${query.size > 0 ? `?${query}` : ''}`);
+    const headers: OutgoingHttpHeaders = { accept: 'application/x-ndjson' };
+    if (this.#token !== null) headers['authorization'] = `Bearer ${this.#token}`;
+    let response: IncomingMessage;
+    try {
+      response = await new Promise<IncomingMessage>((resolve, reject) => {
+        const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'GET', headers, signal }, resolve);
+        request.on('error', reject);
+        request.end();
+      });
+    } catch (err) {
+      throw this.#unreachable(err);
+    }
+    const status = response.statusCode ?? 0;
+    if (status >= 200 && status < 300) return response;
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    throw this.#failure({ status, body: Buffer.concat(chunks) });
   }
 
   #read<T>(answer: Answer, read: (value: unknown) => T): T {

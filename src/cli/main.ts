@@ -1,6 +1,7 @@
 // The islet command line: a thin layer over the host's public API.
 import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
+import { analytics } from './commands/analytics.js';
 import { deploy } from './commands/deploy.js';
 import { dev } from './commands/dev.js';
 import { kv } from './commands/kv.js';
@@ -8,6 +9,7 @@ import { rollback } from './commands/rollback.js';
 import { secret } from './commands/secret.js';
 import { serve } from './commands/serve.js';
 import { start } from './commands/start.js';
+import { tail } from './commands/tail.js';
 import { versions } from './commands/versions.js';
 import { workers } from './commands/workers.js';
 import { describeError } from './errors.js';
@@ -26,7 +28,9 @@ On islet serve, over its admin API (--server URL, --token TOKEN):
   islet versions list|get            a worker's versions and their traffic
   islet rollback [NAME]              send all traffic back to an earlier version
   islet secret put|list|delete       a worker's secrets
+  islet tail [NAME]                  a worker's requests and console output, live
   islet kv key ... --server URL      read and write a worker's KV namespace on the server
+  islet analytics query "SELECT ..." Analytics Engine SQL over a tenant's data points (--local: islet dev's)
 
 Run "islet <command> --help" for a command's options.
 `;
@@ -41,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'dev': return dev(rest);
     case 'kv': return kv(rest);
+    case 'analytics': return analytics(rest);
     case 'serve': return serve(rest);
     case 'start': return start(rest);
     case 'deploy': return deploy(rest);
@@ -48,9 +53,10 @@ async function main(argv: string[]): Promise<number> {
     case 'versions': return versions(rest);
     case 'rollback': return rollback(rest);
     case 'secret': return secret(rest);
+    case 'tail': return tail(rest);
     case '--version': case '-v': process.stdout.write(`islet ${version()}\n`); return 0;
     case undefined: case 'help': case '--help': case '-h': process.stdout.write(HELP); return 0;
-    default: throw new UsageError(`Unknown command "${command}". Commands: dev, kv, serve, start, deploy, workers, versions, rollback, secret.`);
+    default: throw new UsageError(`Unknown command "${command}". Commands: dev, kv, serve, start, deploy, workers, versions, rollback, secret, tail, analytics.`);
   }
 }
 

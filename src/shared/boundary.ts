@@ -55,6 +55,42 @@ export const Op = {
   KvDelete: 22,
   /** (bindingIndex, opId, prefix, limit, cursor) -> async JSON text of the list result */
   KvList: 23,
+  // Durable Objects (src/sandbox/bindings/durable-objects, src/host/bindings/durable-objects). A
+  // namespace is a binding index; an object's storage is a handle the host gave the event running it.
+  /** (bindingIndex, name) -> the 64-hex id idFromName gives that name */
+  DoIdFromName: 70,
+  /** (bindingIndex, id) -> the id, normalised, or a TypeError when it is not one of this namespace's */
+  DoIdFromString: 71,
+  /** (bindingIndex) -> a new random id of this namespace */
+  DoNewUniqueId: 72,
+  /** (opId, bindingIndex, id, name | null, method, url, headers, body: string | ArrayBuffer | null) -> async [status, statusText, headers, body ArrayBuffer | null] */
+  DoFetch: 73,
+  /** (opId, bindingIndex, id, name | null, method name, args: unknown[]) -> async the method's result, structured-cloned */
+  DoCall: 74,
+  /** (reqId, ok: boolean, value | [errorName, message]) the result of an object's RPC call or alarm event */
+  DoEventResult: 75,
+  /** (handle, close: boolean) blockConcurrencyWhile: no other event reaches the object while closed */
+  DoGate: 76,
+  /** (handle, keys: string[]) -> flat [key, value, ...] of the keys present, values structured-cloned */
+  DoStorageGet: 80,
+  /** (handle, flat [key, value, ...]) */
+  DoStoragePut: 81,
+  /** (handle, keys: string[]) -> how many of them existed */
+  DoStorageDelete: 82,
+  /** (handle, start, startAfter, end, prefix, reverse, limit) -> flat [key, value, ...] in key order */
+  DoStorageList: 83,
+  /** (handle) */
+  DoStorageDeleteAll: 84,
+  /** (handle, action: 'begin' | 'commit' | 'rollback') a transaction() or transactionSync() */
+  DoStorageTxn: 85,
+  /** (handle, action: 'get' | 'set' | 'delete', scheduledTime ms) -> get: ms | null */
+  DoStorageAlarm: 86,
+  /** (handle, query, bindings: unknown[]) -> [columnNames, rows: unknown[][], rowsRead, rowsWritten] */
+  DoStorageSql: 87,
+  /** (handle) -> the database's size in bytes */
+  DoStorageSize: 88,
+  /** (opId, handle) -> async null once every write so far is durable (sync()) */
+  DoStorageSync: 89,
   // Subrequests. Each lives behind a handle in a per-instance host table until its response body is
   // read, canceled or sent on, it is aborted, or its request ends.
   /**
@@ -123,6 +159,47 @@ export const Op = {
   CompressionRead: 63,
   /** (handles: number[]) the isolate no longer references these compression streams */
   CompressionRelease: 64,
+  // WebSockets (src/sandbox/web/websocket, src/host/isolates/sockets). A socket is an integer id into
+  // a per-instance host table; the host delivers what happens on it through the `socketEvent` entry.
+  /**
+   * (reqId, relayed: socketId | null) -> socket id: the socket the request's 101 response hands to its
+   * client (Respond with 101 takes it); `relayed`: one a Durable Object's 101 gave this request's stub.fetch()
+   */
+  WebSocketOpen: 130,
+  /** (socketId, data: string | ArrayBuffer) one message to the client, at most 1 MiB */
+  WebSocketSend: 131,
+  /** (socketId, code: number | null, reason: string) starts the closing handshake */
+  WebSocketClose: 132,
+  // Cache API (the global `caches`). A cache is named by `null` (caches.default) or the string given to
+  // caches.open(); the host scopes it to the worker's tenant. Keys are URLs without their fragment.
+  /**
+   * (opId, cacheName, url, range, ifNoneMatch, ifModifiedSince, ifRange: string | null)
+   * -> async [status, statusText, headers, body ArrayBuffer | null] | null when nothing fresh is stored
+   */
+  CacheMatch: 90,
+  /** (opId, cacheName, url, status, statusText, headers, body: string | ArrayBuffer | null) -> async null; the host decides whether to store */
+  CachePut: 91,
+  /** (opId, cacheName, url) -> async boolean: whether a fresh entry was there */
+  CacheDelete: 92,
+  // Service bindings (src/host/bindings/service). A call is a subrequest dispatched to another worker
+  // on the same server instead of the network; its handle lives in the same table as FetchStart's, so
+  // FetchResponse, FetchBodyWrite, FetchBodyRead and FetchAbort serve it unchanged.
+  /** (bindingIndex, method, url, headers, body: string | ArrayBuffer | null | true, redirect) -> handle */
+  ServiceFetchStart: 110,
+  /** (opId, bindingIndex, method name, args: unknown[]) -> async the WorkerEntrypoint method's result, structured-cloned */
+  ServiceCall: 111,
+  // Queues (src/host/bindings/queues). A producer is a binding index; the host knows the queue and its tenant.
+  /**
+   * (opId, bindingIndex, messages: [contentType, body, delaySeconds | null][], batch delaySeconds | null, isBatch)
+   * -> async null once the messages are stored. Bodies: json and text a string, bytes an ArrayBuffer, v8 any clonable value.
+   */
+  QueueSend: 120,
+  // Workers Analytics Engine (src/host/bindings/analytics).
+  /**
+   * (bindingIndex, indexes: (string | ArrayBuffer | null)[] | null, blobs: same | null, doubles: number[] | null)
+   * -> null. Synchronous: the host checks the point and queues it; it is written after the call.
+   */
+  AnalyticsWrite: 100,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -164,11 +241,36 @@ export const HEADER_SEPARATOR = '\n';
  * dropTimers(timerIds), pullBody(reqId, cancel) asks for the next chunk of a streamed response body (answered
  * with ResponseChunk or ResponseError) or, with `cancel`, cancels it, reportRejection(isError, valueOrName, message, stack) ->
  * whether the host should still log the rejection (no `unhandledrejection` listener canceled it).
+ * dispatchScheduled(reqId, cron, scheduledTime) runs a cron trigger's scheduled() as a request that answers an empty 200 when it succeeds.
+ * dispatchRpc(reqId, entrypoint | null, method, args) calls a WorkerEntrypoint's method for a service binding; its outcome
+ * comes back as DoEventResult. dispatchQueue(reqId, queue, messages: [id, timestamp ms, body, attempts][]) runs queue();
+ * its outcome comes back as DoEventResult too: [handlerOk, per message 0 | 1 ack | 2 retry, retry delays]. dispatchFetch takes a seventh argument, the entrypoint's export name, for such a binding's fetch().
  */
-export const ENTRY_NAMES = ['install', 'dispatchFetch', 'complete', 'fireTimer', 'dropTimers', 'pullBody', 'reportRejection'] as const;
+export const ENTRY_NAMES = ['install', 'dispatchFetch', 'complete', 'fireTimer', 'dropTimers', 'pullBody', 'reportRejection', 'dispatchScheduled', 'socketEvent', 'dispatchObject', 'dropObject', 'dispatchRpc', 'dispatchQueue'] as const;
+/**
+ * What `socketEvent(socketId, type, a, b, c)` delivers: a message (a: string | ArrayBuffer), or the end
+ * of the socket (a: close code, b: reason, c: wasClean), after which the id is gone.
+ */
+export const SocketEventType = { Message: 0, Close: 1 } as const;
+/**
+ * What `dispatchObject(reqId, kind, className, id, name | null, handle, a, b, c, d)` delivers to a Durable
+ * Object: a fetch (a: method, b: url, c: headers, d: body), an RPC call (a: method name, b: args) or an
+ * alarm (a: retryCount). `dropObject(handle)` forgets an object's instance (evicted, reset or moved).
+ */
+export const ObjectEventKind = { Fetch: 0, Call: 1, Alarm: 2 } as const;
 export type EntryName = (typeof ENTRY_NAMES)[number];
 
 /** The global name under which the host hands the bridge to the runtime; the runtime deletes it at once. */
 export const BRIDGE_GLOBAL = '__isletHost';
 /** The global name under which the runtime hands its entries back; the host deletes it at once. */
 export const ENTRIES_GLOBAL = '__isletRuntime';
+
+/**
+ * Modules the runtime provides to a tenant's module (`import { DurableObject } from "cloudflare:workers"`),
+ * with the names each exports. The runtime hands their values to the host under BUILTIN_MODULES_KEY of
+ * its entries object; the host links each as a small module re-exporting these names.
+ */
+export const BUILTIN_MODULES: Readonly<Record<string, readonly string[]>> = {
+  'cloudflare:workers': ['DurableObject', 'WorkerEntrypoint', 'RpcTarget', 'env'],
+};
+export const BUILTIN_MODULES_KEY = 'modules';

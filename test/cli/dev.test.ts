@@ -87,12 +87,12 @@ test('a module that fails to start is a clear error naming the file and line', (
   }
 });
 
-test('a module without a fetch handler is refused at startup', () => {
+test('a module with no handler at all is refused at startup', () => {
   const dir = makeProject({ 'wrangler.toml': 'name = "nofetch"\nmain = "index.js"\n', 'index.js': 'export default { hello() {} };\n' });
   try {
     const result = runIslet(['dev', '--port', '0'], dir);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /no fetch handler/i);
+    assert.match(result.stderr, /has no handler \(fetch, scheduled or queue\)/i);
     assert.match(result.stderr, /index\.js/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

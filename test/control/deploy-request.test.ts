@@ -54,6 +54,32 @@ describe('parseDeployRequest', () => {
     });
   });
 
+  test('every binding kind together; an env name is used once across all of them', () => {
+    const config = {
+      kvNamespaces: [{ binding: 'CACHE', id: 'cache' }],
+      analyticsEngineDatasets: [{ binding: 'ANALYTICS', dataset: 'requests' }],
+      services: [{ binding: 'AUTH', service: 'auth' }],
+      durableObjects: [{ binding: 'ROOMS', className: 'ChatRoom' }],
+      durableObjectMigrations: [{ tag: 'v1', newClasses: ['ChatRoom'] }],
+      queues: { producers: [{ binding: 'JOBS', queue: 'jobs' }], consumers: [{ queue: 'jobs' }] },
+      crons: ['*/5 * * * *'],
+    };
+    const parsed = parseDeployRequest(withConfig(config)).config;
+    assert.deepEqual(parsed.analyticsEngineDatasets, config.analyticsEngineDatasets);
+    assert.deepEqual(parsed.services, config.services);
+    assert.deepEqual(parsed.durableObjects, config.durableObjects);
+    assert.deepEqual(parsed.crons, config.crons);
+    assert.deepEqual(parsed.queues?.producers, [{ binding: 'JOBS', queue: 'jobs' }]);
+    // Cloudflare's consumer defaults: batches of 10, 5 s, 3 retries, no dead-letter queue.
+    assert.deepEqual(parsed.queues?.consumers.map((c) => [c.queue, c.maxBatchSize, c.maxBatchTimeoutMs, c.maxRetries, c.deadLetterQueue]), [['jobs', 10, 5000, 3, null]]);
+    // One env, one namespace of names: each kind's binding collides with a KV binding of the same name.
+    const clash = (extra: Record<string, unknown>, field: string) =>
+      rejects(() => parseDeployRequest(withConfig({ kvNamespaces: [{ binding: 'X', id: 'x' }], ...extra })), `${field}: "X" is already used by config.kvNamespaces[0].binding`);
+    clash({ analyticsEngineDatasets: [{ binding: 'X', dataset: 'd' }] }, 'config.analyticsEngineDatasets[0].binding');
+    clash({ services: [{ binding: 'X', service: 's' }] }, 'config.services[0].binding');
+    clash({ durableObjects: [{ binding: 'X', className: 'C' }] }, 'config.durableObjects[0].binding');
+  });
+
   test('only code is required; the rest has defaults', () => {
     assert.deepEqual(parseDeployRequest({ code: CODE }), {
       code: CODE,

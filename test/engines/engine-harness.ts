@@ -26,11 +26,19 @@ export function get(path: string): IncomingRequest {
   return { method: 'GET', url: `https://tenant.example${path}`, headers: '', body: null, traceId: `trace-${++traces}` };
 }
 
-/** A version id (prefix-N) that lands in `slot` of `engines`. */
+/** A version id (prefix-N) whose default worker (`worker-<id>`, see versionSpec) lands in `slot` of `engines`. */
 export function idInSlot(prefix: string, slot: number, engines: number): string {
   for (let n = 0; ; n++) {
     const id = `${prefix}-${n}`;
-    if (engineSlot(id, engines) === slot) return id;
+    if (engineSlot(`worker-${id}`, engines) === slot) return id;
+  }
+}
+
+/** A worker name (prefix-N) that lands in `slot`: all of a worker's versions run in one engine. */
+export function workerInSlot(prefix: string, slot: number, engines: number): string {
+  for (let n = 0; ; n++) {
+    const name = `${prefix}-${n}`;
+    if (engineSlot(name, engines) === slot) return name;
   }
 }
 

@@ -14,7 +14,7 @@ import type { VersionSpec } from '../../src/host/engines/engine-protocol.js';
 import { Supervisor, type SupervisorOptions } from '../../src/host/engines/supervisor.js';
 import { MemoryLogSink } from '../../src/host/observability/log-sink.js';
 import { SqliteKvStore } from '../../src/host/storage/kv/sqlite-kv-store.js';
-import { bodyText, get, idInSlot, SLOW_WORKER, versionSpec } from './engine-harness.js';
+import { bodyText, get, idInSlot, SLOW_WORKER, versionSpec, workerInSlot } from './engine-harness.js';
 
 const ENGINES = 2;
 const root = mkdtempSync(join(tmpdir(), 'islet-supervisor-'));
@@ -128,9 +128,10 @@ test('a worker whose Map outgrows its memory aborts its engine; its neighbour in
     const limits = { memoryMb: 16, cpuMs: 10_000 };
     // The first crash comes from a deploy's warm-up (the Map grows at the module's top level), the
     // next two from requests.
-    const atLoad = versionSpec(idInSlot('hostile-load', 0, ENGINES), fixture('top-level-heap-bomb-hashtable'), { worker: 'hostile', limits });
-    const onRequest = versionSpec(idInSlot('hostile', 0, ENGINES), fixture('heap-bomb-hashtable'), { worker: 'hostile', limits });
-    const neighbour = versionSpec(idInSlot('neighbour', 0, ENGINES), SLOW_WORKER, { worker: 'neighbour' });
+    const hostile = workerInSlot('hostile', 0, ENGINES);
+    const atLoad = versionSpec(idInSlot('hostile-load', 0, ENGINES), fixture('top-level-heap-bomb-hashtable'), { worker: hostile, limits });
+    const onRequest = versionSpec(idInSlot('hostile', 0, ENGINES), fixture('heap-bomb-hashtable'), { worker: hostile, limits });
+    const neighbour = versionSpec(idInSlot('neighbour', 0, ENGINES), SLOW_WORKER, { worker: workerInSlot('neighbour', 0, ENGINES) });
 
     for (let crash = 1; crash <= 3; crash++) {
       assert.equal((await call(supervisor, neighbour)).status, 200);
@@ -143,13 +144,13 @@ test('a worker whose Map outgrows its memory aborts its engine; its neighbour in
       assert.equal((await waiting).status, 502, 'the neighbour\'s in-flight request was in the engine that died');
       assert.equal(isRunning(pid), false);
       assert.deepEqual(await call(supervisor, neighbour), { status: 200, text: 'ok 1' }, 'the neighbour answers from the replacement');
-      assert.deepEqual(quarantined.map(([worker]) => worker), crash < 3 ? [] : ['hostile']);
+      assert.deepEqual(quarantined.map(([worker]) => worker), crash < 3 ? [] : [hostile]);
     }
 
     assert.match(quarantined[0]![1], /3 engines stopped/);
     assert.equal((await call(supervisor, onRequest)).status, 503, 'a quarantined worker is not run');
     assert.equal((await call(supervisor, neighbour)).status, 200);
-    assert.deepEqual(blamedWorkers(logs), ['hostile']);
+    assert.deepEqual(blamedWorkers(logs), [hostile]);
     assert.equal((await supervisor.stats())[0]?.restarts, 3);
   });
 });

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryLogSink } from '../../src/host/observability/log-sink.js';
+import { MemoryLogSink, type LogSink } from '../../src/host/observability/log-sink.js';
 import { defaultServeConfig, type ServeConfig } from '../../src/host/platform/serve-config.js';
-import { startServe, type RunningServe } from '../../src/host/server/serve-servers.js';
+import { startServe, type RunningServe, type ServeObservers } from '../../src/host/server/serve-servers.js';
 
 export const TOKEN = 'test-admin-token-0123456789';
 
@@ -26,7 +26,12 @@ export interface TestServe {
   close(): Promise<void>;
 }
 
-export async function startTestServe(overrides: Partial<ServeConfig> = {}, keepDir?: string): Promise<TestServe> {
+/** `log` also gets every line `logs` keeps; `observers` and `notice` go to startServe as they are. */
+export interface TestServeExtras extends ServeObservers {
+  log?: LogSink;
+}
+
+export async function startTestServe(overrides: Partial<ServeConfig> = {}, keepDir?: string, extras: TestServeExtras = {}): Promise<TestServe> {
   const dataDir = keepDir ?? mkdtempSync(join(tmpdir(), 'islet-serve-'));
   const config: ServeConfig = {
     ...defaultServeConfig(dataDir),
@@ -35,7 +40,12 @@ export async function startTestServe(overrides: Partial<ServeConfig> = {}, keepD
   };
   config.pool = { ...config.pool, spares: 1, ...overrides.pool };
   const logs = new MemoryLogSink();
-  const running = await startServe(config, logs, (err) => { throw err; });
+  const { log, ...observers } = extras;
+  const sink: LogSink = log === undefined ? logs : {
+    console: (...line) => { logs.console(...line); log.console(...line); },
+    workerError: (...line) => { logs.workerError(...line); log.workerError(...line); },
+  };
+  const running = await startServe(config, sink, (err) => { throw err; }, observers);
   const admin = async (method: string, path: string, body?: unknown, token: string | null = TOKEN): Promise<AdminAnswer> => {
     const headers: Record<string, string> = {};
     if (token !== null) headers.authorization = `Bearer ${token}`;

@@ -155,9 +155,6 @@ routes = [
     const dir = toml(`workers_dev = true
 compatibility_date = "2026-11-01"
 compatibility_flags = ["nodejs_compat"]
-[[durable_objects.bindings]]
-name = "DO"
-class_name = "Counter"
 [[r2_buckets]]
 binding = "BUCKET"
 bucket_name = "b"
@@ -165,8 +162,8 @@ bucket_name = "b"
 name = "w-staging"
 `);
     const { warnings } = readWorkerConfig({ cwd: dir });
-    assert.equal(warnings.length, 4, warnings.join('\n'));
-    for (const key of ['durable_objects', 'r2_buckets', 'env', 'compatibility_flags']) {
+    assert.equal(warnings.length, 3, warnings.join('\n'));
+    for (const key of ['r2_buckets', 'env', 'compatibility_flags']) {
       assert.ok(warnings.some((w) => w.includes(`"${key}"`) && w.includes('wrangler.toml')), key);
     }
   });

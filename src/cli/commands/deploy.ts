@@ -15,7 +15,7 @@ import { UsageError, parse, parseVars } from '../args.js';
 export const DEPLOY_HELP = `islet deploy [ENTRY] [options]
 
 Bundles the worker (wrangler.toml / wrangler.json(c): name, main, compatibility_date, vars,
-kv_namespaces, [limits], routes) and deploys it to islet serve as a new version. The server loads the
+kv_namespaces, durable_objects, migrations, analytics_engine_datasets, services, [triggers] crons, [limits], routes) and deploys it to islet serve as a new version. The server loads the
 new version before it takes traffic: if its module fails, nothing changes.
 
 Options:
@@ -82,8 +82,14 @@ export async function deploy(argv: string[]): Promise<number> {
     compatibilityDate: config.compatibilityDate,
     vars: config.vars,
     kvNamespaces: config.kvNamespaces,
+    analyticsEngineDatasets: config.analyticsEngineDatasets ?? [],
     limits: limitsSet(config.limits),
     routes: config.routes,
+    services: config.services,
+    crons: config.crons,
+    ...(config.queues !== undefined ? { queues: config.queues } : {}),
+    ...((config.durableObjects ?? []).length > 0 ? { durableObjects: config.durableObjects! } : {}),
+    ...((config.durableObjectMigrations ?? []).length > 0 ? { durableObjectMigrations: config.durableObjectMigrations! } : {}),
   };
   const request: DeployRequest = {
     code: bundle.code,

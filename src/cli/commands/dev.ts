@@ -1,8 +1,15 @@
 // islet dev [ENTRY] [--config FILE] [--port N] [--ip ADDR] [--persist-to DIR] [--var KEY:VALUE] [--outbound HOST=URL]
 //           [--allow-egress CIDR|HOST]
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Islet } from '../../host/islet.js';
+import type { ResidentWorker } from '../../host/isolates/resident-worker.js';
+import { TextLogSink } from '../../host/observability/log-sink.js';
+import { isLoopback, resolveAdminToken } from '../../host/server/admin/admin-token.js';
+import { DEV_DASHBOARD_PATH, DevDashboard } from '../../host/server/dashboard/dev-dashboard.js';
+import { withRequestLog } from '../../host/observability/logs/text-request-log.js';
 import { createHttpFront, listen } from '../../host/server/http-front.js';
+import { DevGroup } from '../../host/workers/dev-group.js';
 import { DevWorker } from '../../host/workers/dev-worker.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
 import { UsageError, parse, parseAllowEgress, parseOutbound, parsePort, parseVars } from '../args.js';
@@ -14,7 +21,9 @@ export const DEV_HELP = `islet dev [ENTRY] [options]
 Serves one worker locally and reloads it when its files change.
 
 Options:
-  --config FILE        wrangler.toml / wrangler.json / wrangler.jsonc (default: found from the current directory)
+  --config FILE        wrangler.toml / wrangler.json / wrangler.jsonc (default: found from the current directory);
+                       repeat it to run more workers beside the first, reachable through service bindings
+  --test-scheduled     GET /__scheduled?cron=... runs the worker's scheduled() handler now
   --port N             port to listen on (default 8787; 0 picks a free one)
   --ip ADDR            address to listen on (default 127.0.0.1)
   --persist-to DIR     where local state (KV) is kept (default: .islet next to the config)
@@ -27,7 +36,8 @@ Options:
 
 export async function dev(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    config: { type: 'string', short: 'c' },
+    config: { type: 'string', short: 'c', multiple: true },
+    'test-scheduled': { type: 'boolean' },
     port: { type: 'string', short: 'p' },
     ip: { type: 'string' },
     'persist-to': { type: 'string' },
@@ -44,16 +54,30 @@ export async function dev(argv: string[]): Promise<number> {
   const ip = values.ip ?? '127.0.0.1';
   const loadConfig = () => readWorkerConfig({
     cwd, vars,
-    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    ...(values.config?.[0] !== undefined ? { configPath: values.config[0] } : {}),
     ...(positionals[0] !== undefined ? { entry: positionals[0] } : {}),
   });
   const first = loadConfig();
   const dataDir = values['persist-to'] ?? join(first.rootDir, '.islet');
-  const islet = new Islet({ dataDir, outboundRoutes: parseOutbound(values.outbound), egress });
   const say = (line: string) => process.stderr.write(`${line}\n`);
+  // The dashboard shows the worker's traffic and logs, so it is served on loopback only, behind a
+  // token kept in the data directory (ISLET_ADMIN_TOKEN if set), as islet serve's admin API is.
+  let dashboard: DevDashboard | null = null;
+  let tokenFile: string | null = null;
+  if (isLoopback(ip)) {
+    mkdirSync(dataDir, { recursive: true });
+    const resolved = resolveAdminToken(process.env.ISLET_ADMIN_TOKEN ?? null, ip, dataDir);
+    tokenFile = resolved.file;
+    dashboard = new DevDashboard(resolved.token, {
+      name: (): string => worker.config?.name ?? first.name,
+      current: (): ResidentWorker | null => worker.current,
+    }, (err) => say(describeError(err)));
+  }
+  const log = new TextLogSink();
+  const islet = new Islet({ dataDir, outboundRoutes: parseOutbound(values.outbound), egress, log: dashboard?.sink(log) ?? log });
   const worker = new DevWorker(islet, loadConfig, {
     onReload: (file) => say(`Change in ${relative(cwd, file) || file}, reloading...`),
-    onReloaded: (_config, ms) => say(`Reloaded in ${ms.toFixed(0)} ms`),
+    onReloaded: (_config, ms) => { dashboard?.reloaded(); say(`Reloaded in ${ms.toFixed(0)} ms`); },
     onError: (err) => say(`Reload failed; the previous version keeps serving.\n${describeError(err)}`),
     onWarnings: (warnings) => { for (const w of warnings) say(`Warning: ${w}`); },
   });
@@ -64,7 +88,27 @@ export async function dev(argv: string[]): Promise<number> {
     islet.close();
     throw err;
   }
-  const server = createHttpFront({ route: () => worker, onError: (err) => say(describeError(err)) });
+  // Further configs (-c a -c b) run beside the served worker, for its service bindings.
+  const others: DevWorker[] = [];
+  try {
+    for (const configPath of values.config?.slice(1) ?? []) {
+      const other = new DevWorker(islet, () => readWorkerConfig({ cwd, vars, configPath }), {
+        onError: (err) => say(`Reload of ${configPath} failed; its previous version keeps serving.\n${describeError(err)}`),
+      });
+      others.push(other);
+      await other.start();
+    }
+  } catch (err) {
+    for (const w of [worker, ...others]) w.close();
+    islet.close();
+    throw err;
+  }
+  const group = new DevGroup(islet, [worker, ...others], { testScheduled: values['test-scheduled'] === true, say });
+  const target = withRequestLog(dashboard?.target(worker) ?? worker, say);
+  const server = createHttpFront({
+    route: (_host, path) => group.route(path) ?? target, onError: (err) => say(describeError(err)),
+    ...(dashboard !== null ? { intercept: (req, res) => dashboard.intercept(req, res) } : {}),
+  });
   let address: Awaited<ReturnType<typeof listen>>;
   try {
     address = await listen(server, port, ip);
@@ -78,8 +122,15 @@ export async function dev(argv: string[]): Promise<number> {
   const bindings = first.kvNamespaces.map((ns) => `  env.${ns.binding} (KV namespace ${ns.id})`);
   say(`Serving ${first.name} from ${relative(cwd, first.main) || first.main}`);
   if (bindings.length > 0) say(`Bindings:\n${bindings.join('\n')}\nLocal state in ${relative(cwd, dataDir) || dataDir}`);
+  if (dashboard !== null) {
+    dashboard.start();
+    say(`Dashboard on http://${shown}:${address.port}${DEV_DASHBOARD_PATH}${tokenFile === null ? ' (token: ISLET_ADMIN_TOKEN)' : ` (token in ${relative(cwd, tokenFile) || tokenFile})`}`);
+  }
   process.stdout.write(`Ready on http://${shown}:${address.port}\n`);
   await onShutdown(async () => {
+    dashboard?.stop();
+    group.close();
+    for (const other of others) other.close();
     worker.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

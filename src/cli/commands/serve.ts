@@ -1,8 +1,11 @@
 // islet serve: the multi-tenant server. Tenants' traffic on one port, the admin API (deploys,
 // versions, routes, secrets, KV) on another, isolates in engine processes under a supervisor.
 import { availableParallelism } from 'node:os';
-import { TextLogSink } from '../../host/observability/log-sink.js';
-import { readServeConfig } from '../../host/platform/serve-config.js';
+import { JsonLog } from '../../host/observability/logs/json-log.js';
+import { TextRequestLog } from '../../host/observability/logs/text-request-log.js';
+import { TextLogSink, type LogSink } from '../../host/observability/log-sink.js';
+import type { PlatformObserver } from '../../host/observability/platform-observer.js';
+import { parseLogFormat, readServeConfig, ServeConfigError, type LogFormat } from '../../host/platform/serve-config.js';
 import { startServe } from '../../host/server/serve-servers.js';
 import { UsageError, parse, parsePort } from '../args.js';
 import { describeError } from '../errors.js';
@@ -22,7 +25,27 @@ Options:
   --engines K        engine processes running the isolates (default: ${availableParallelism()}, the number of cores;
                      0 runs them in this process, without crash containment)
   --token TOKEN      admin token (default: ISLET_ADMIN_TOKEN; on loopback one is generated if unset)
+  --log-format F     json: one JSON object per line on stdout for each request, console line and error
+                     (default); pretty: readable lines on stderr
 `;
+
+/** The request log and the sink of workers' lines, in the format asked for. */
+function logsFor(format: LogFormat): { log: LogSink; observer: PlatformObserver; flush(): Promise<void> } {
+  if (format === 'pretty') return { log: new TextLogSink(), observer: new TextRequestLog(), flush: async () => {} };
+  const json = new JsonLog();
+  // A reader of stdout that stalls must not keep the server from exiting.
+  return { log: json, observer: json, flush: () => Promise.race([json.flush(), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]) };
+}
+
+function logFormatFlag(value: string | undefined): LogFormat | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseLogFormat('--log-format', value);
+  } catch (err) {
+    if (err instanceof ServeConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
 
 function parseCount(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -35,7 +58,7 @@ export async function serve(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, ip: { type: 'string' },
     'admin-port': { type: 'string' }, 'admin-ip': { type: 'string' }, data: { type: 'string' },
-    engines: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    engines: { type: 'string' }, token: { type: 'string' }, 'log-format': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) { process.stdout.write(SERVE_HELP); return 0; }
   if (positionals.length > 0) throw new UsageError(`islet serve takes no positional arguments, got "${positionals.join(' ')}"`);
@@ -48,8 +71,10 @@ export async function serve(argv: string[]): Promise<number> {
     data: values.data,
     engines: parseCount(values.engines, 'engines'),
     token: values.token,
+    logFormat: logFormatFlag(values['log-format']),
   });
-  const running = await startServe(config, new TextLogSink(), (err) => process.stderr.write(`${describeError(err)}\n`));
+  const logs = logsFor(config.observability.logFormat);
+  const running = await startServe(config, logs.log, (err) => process.stderr.write(`${describeError(err)}\n`), { observers: [logs.observer] });
   const workers = running.platform.store.listWorkers().length;
   process.stdout.write([
     `Islet is serving ${workers} worker${workers === 1 ? '' : 's'} with ${config.engines === 0 ? 'isolates in-process' : `${config.engines} engine process${config.engines === 1 ? '' : 'es'}`}; data in ${config.dataDir}`,
@@ -60,6 +85,7 @@ export async function serve(argv: string[]): Promise<number> {
   await onShutdown(async () => {
     process.stdout.write('Stopping: finishing requests in flight...\n');
     await running.close();
+    await logs.flush();
   });
   return 0;
 }

@@ -70,6 +70,8 @@ export async function start(argv: string[]): Promise<number> {
       const metaPath = join(dir, 'example.json');
       const meta = existsSync(metaPath) ? JSON.parse(readFileSync(metaPath, 'utf8')) as ExampleMeta : {};
       mounted.push({ name: config.name, worker, meta });
+      // The examples may call each other through service bindings, by their config names.
+      islet.registerService(config.name, worker);
     } catch (err) {
       process.stderr.write(`Skipping example ${entry.name}: ${describeError(err)}\n`);
     }

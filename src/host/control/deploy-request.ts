@@ -2,8 +2,11 @@
 // compiled or stored: they come from the network. Every problem names its field, so a deployer can
 // fix it from the message alone; unknown fields are refused rather than ignored, so a misspelt
 // "persent" cannot silently deploy at 100%.
-import type { KvNamespaceConfig, VarValue } from '../workers/worker-config.js';
+import { CronExpressionError, parseCronList } from '../scheduling/cron-expression.js';
+import type { AnalyticsDatasetConfig, KvNamespaceConfig, ServiceBindingConfig, VarValue } from '../workers/worker-config.js';
+import { hasQueues, parseQueuesConfig } from '../workers/queues-config.js';
 import { ControlError } from './control-error.js';
+import { parseObjectBindings, parseObjectMigrations } from './durable-objects-config.js';
 import { NAME_PATTERN, type ServeLimits, type StickyBy, type VersionConfig } from './model.js';
 import { parseRoutePattern } from './route-pattern.js';
 
@@ -47,6 +50,7 @@ const LIMIT_RANGES: Record<keyof ServeLimits, readonly [number, number]> = {
 
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u;
 const KV_NAMESPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const DATASET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const COMPAT_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // RFC 9110 token: header field names and (RFC 6265) cookie names.
@@ -54,7 +58,9 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
 const MAX_JSON_DEPTH = 64;
 
 const DEPLOY_FIELDS = ['code', 'sourceMap', 'tenant', 'message', 'config', 'percent', 'sticky'];
-const CONFIG_FIELDS = ['compatibilityDate', 'vars', 'kvNamespaces', 'limits', 'routes'];
+const CONFIG_FIELDS = ['compatibilityDate', 'vars', 'kvNamespaces', 'analyticsEngineDatasets', 'limits', 'routes', 'services', 'crons', 'durableObjects', 'durableObjectMigrations', 'queues'];
+/** A worker's bindings are at most a few dozen on Workers; this only bounds what one request can ask for. */
+export const MAX_SERVICES = 64;
 /** Cloudflare allows 1,000 routes per zone; one worker needs no more. */
 export const MAX_ROUTES = 1_000;
 /** Cloudflare allows 64 environment variables per worker; secrets are counted apart (128). */
@@ -201,7 +207,60 @@ function configOf(value: unknown): VersionConfig {
     routes.push(text);
   });
 
-  return { compatibilityDate: compatibilityDateOf(raw['compatibilityDate']), vars, kvNamespaces, limits, routes };
+  const services: ServiceBindingConfig[] = [];
+  const rawServices = raw['services'] ?? [];
+  if (!Array.isArray(rawServices)) fail('config.services', 'must be an array of {binding, service, entrypoint?}');
+  if ((rawServices as unknown[]).length > MAX_SERVICES) fail('config.services', `has more than ${MAX_SERVICES} bindings`);
+  (rawServices as unknown[]).forEach((item, index) => {
+    const at = `config.services[${index}]`;
+    const entry = object(item, at);
+    onlyFields(entry, ['binding', 'service', 'entrypoint'], at);
+    const binding = entry['binding'];
+    if (typeof binding !== 'string') fail(`${at}.binding`, 'must be a string');
+    claim(binding as string, `${at}.binding`);
+    const service = name(entry['service'], `${at}.service`);
+    const entrypoint = entry['entrypoint'];
+    if (entrypoint !== undefined && (typeof entrypoint !== 'string' || !isBindingName(entrypoint))) fail(`${at}.entrypoint`, 'must be the name of an export of the target worker');
+    services.push({ binding: binding as string, service, ...(entrypoint !== undefined ? { entrypoint: entrypoint as string } : {}) });
+  });
+
+  const analyticsEngineDatasets: AnalyticsDatasetConfig[] = [];
+  const rawDatasets = raw['analyticsEngineDatasets'] ?? [];
+  if (!Array.isArray(rawDatasets)) fail('config.analyticsEngineDatasets', 'must be an array of {binding, dataset}');
+  (rawDatasets as unknown[]).forEach((item, index) => {
+    const at = `config.analyticsEngineDatasets[${index}]`;
+    const entry = object(item, at);
+    onlyFields(entry, ['binding', 'dataset'], at);
+    const binding = entry['binding'];
+    if (typeof binding !== 'string') fail(`${at}.binding`, 'must be a string');
+    claim(binding as string, `${at}.binding`);
+    const dataset = entry['dataset'];
+    if (typeof dataset !== 'string' || !DATASET_NAME.test(dataset)) fail(`${at}.dataset`, 'must be 1 to 64 letters, digits, "-" or "_"');
+    analyticsEngineDatasets.push({ binding: binding as string, dataset: dataset as string });
+  });
+
+  const rawCrons = raw['crons'] ?? [];
+  if (!Array.isArray(rawCrons) || !rawCrons.every((item) => typeof item === 'string')) fail('config.crons', 'must be an array of cron expressions');
+  let crons: string[] = [];
+  try {
+    crons = parseCronList(rawCrons as string[]);
+  } catch (err) {
+    if (err instanceof CronExpressionError) fail('config.crons', err.message);
+    throw err;
+  }
+
+  const durableObjects = parseObjectBindings(raw['durableObjects'], claim);
+  const durableObjectMigrations = parseObjectMigrations(raw['durableObjectMigrations']);
+  const queues = parseQueuesConfig(raw['queues'], fail, claim);
+
+  return {
+    compatibilityDate: compatibilityDateOf(raw['compatibilityDate']), vars, kvNamespaces, limits, routes,
+    ...(analyticsEngineDatasets.length > 0 ? { analyticsEngineDatasets } : {}),
+    // Stored only when set: such versions read the same as versions from before these existed.
+    ...(services.length > 0 ? { services } : {}), ...(crons.length > 0 ? { crons } : {}),
+    ...(durableObjects.length > 0 ? { durableObjects } : {}), ...(durableObjectMigrations.length > 0 ? { durableObjectMigrations } : {}),
+    ...(hasQueues(queues) ? { queues } : {}),
+  };
 }
 
 function compatibilityDateOf(value: unknown): string | null {

@@ -73,6 +73,30 @@ CREATE TABLE secrets (
 ) STRICT;
 `;
 
+// Created when missing rather than by a schema version: it holds run history, not deployments, and
+// an older server opening the file simply ignores it.
+const CRON_RUNS = `
+CREATE TABLE IF NOT EXISTS cron_runs (
+  worker TEXT NOT NULL REFERENCES workers (name) ON DELETE CASCADE,
+  cron TEXT NOT NULL,
+  scheduled_time INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  duration_ms REAL NOT NULL,
+  PRIMARY KEY (worker, cron)
+) STRICT;
+`;
+
+/** The last run of one of a worker's cron triggers. `outcome` is "ok", or the failure (e.g. "exception", "cpu_limit"). */
+export interface CronRun {
+  cron: string;
+  /** When the run was due, ms since the epoch (the handler's controller.scheduledTime). */
+  scheduledTime: number;
+  startedAt: string;
+  outcome: string;
+  durationMs: number;
+}
+
 const WORKER_COLUMNS = `w.name, w.tenant, w.created_at, w.quarantine_reason, w.quarantine_at,
   d.versions AS d_versions, d.sticky AS d_sticky, d.created_at AS d_created_at`;
 const LATEST_DEPLOYMENT = 'LEFT JOIN deployments d ON d.seq = (SELECT MAX(seq) FROM deployments WHERE worker = w.name)';
@@ -100,6 +124,7 @@ export class DeploymentStore {
     this.#db.exec('PRAGMA synchronous = FULL');
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#migrate();
+    this.#db.exec(CRON_RUNS);
   }
 
   close(): void {
@@ -276,6 +301,24 @@ export class DeploymentStore {
       out[row['name'] as string] = row['value'] as string;
     }
     return out;
+  }
+
+  /** Records a cron trigger's run as the worker's last for that expression; nothing when the worker is gone. */
+  recordCronRun(worker: string, run: CronRun): void {
+    this.#run(`INSERT INTO cron_runs (worker, cron, scheduled_time, started_at, outcome, duration_ms)
+               SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM workers WHERE name = ?)
+               ON CONFLICT (worker, cron) DO UPDATE SET scheduled_time = excluded.scheduled_time,
+                 started_at = excluded.started_at, outcome = excluded.outcome, duration_ms = excluded.duration_ms`,
+    worker, run.cron, run.scheduledTime, run.startedAt, run.outcome, run.durationMs, worker);
+  }
+
+  /** The last run of each of the worker's cron triggers (including triggers it no longer has), by expression. */
+  cronRuns(worker: string): CronRun[] {
+    return this.#all('SELECT cron, scheduled_time, started_at, outcome, duration_ms FROM cron_runs WHERE worker = ? ORDER BY cron', worker)
+      .map((row) => ({
+        cron: row['cron'] as string, scheduledTime: row['scheduled_time'] as number, startedAt: row['started_at'] as string,
+        outcome: row['outcome'] as string, durationMs: row['duration_ms'] as number,
+      }));
   }
 
   /** Sets (reason) or clears (null) the worker's quarantine; a deploy clears it too. False when there is no such worker. */

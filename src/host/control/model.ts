@@ -1,6 +1,7 @@
 // The control plane's records: what a deploy creates and what the router and the engines read. Plain
 // data, so the same shapes are stored in SQLite, sent over the admin API and passed to engine processes.
-import type { KvNamespaceConfig, VarValue, WorkerLimits } from '../workers/worker-config.js';
+import type { QueuesConfig } from '../workers/queues-config.js';
+import type { AnalyticsDatasetConfig, DurableObjectBindingConfig, DurableObjectMigration, KvNamespaceConfig, ServiceBindingConfig, VarValue, WorkerLimits } from '../workers/worker-config.js';
 
 /** Worker and tenant names: what Cloudflare allows for script names, lower-case. */
 export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/;
@@ -24,6 +25,18 @@ export interface VersionConfig {
   limits: Partial<ServeLimits>;
   /** Workers route patterns: `example.com/*`, `*.example.com/api/*`, `api.example.com`. */
   routes: string[];
+  /** Service bindings to other workers of the same tenant; absent in versions stored before they existed. */
+  services?: ServiceBindingConfig[];
+  /** Analytics Engine datasets (scoped to the worker's tenant); absent as `services`. */
+  analyticsEngineDatasets?: AnalyticsDatasetConfig[];
+  /** Cron Triggers, UTC; absent as `services`. */
+  crons?: string[];
+  /** Durable Object namespaces of classes the version exports; absent when it has none. */
+  durableObjects?: DurableObjectBindingConfig[];
+  /** `[[migrations]]` as deployed: recorded, not applied (src/host/bindings/durable-objects/README.md). */
+  durableObjectMigrations?: DurableObjectMigration[];
+  /** Queue producers and consumers (scoped to the worker's tenant); absent when it has none. */
+  queues?: QueuesConfig;
 }
 
 /** An immutable deployed version: code and configuration, never changed after it is created. */

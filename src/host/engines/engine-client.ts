@@ -6,8 +6,12 @@ import { LogLevel, type LogLevelCode } from '../../shared/boundary.js';
 import { isByteSource } from '../isolates/byte-source.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse } from '../isolates/request-types.js';
 import type { LogSink } from '../observability/log-sink.js';
+import type { AnalyticsPoint } from '../storage/analytics/analytics-store.js';
+import { pointsFromEngine, type DatasetGrants } from './analytics-points.js';
 import { BodyPump, BodyReceiver, parseBodyMessage } from './body-channel.js';
-import type { EngineStats, ToEngine, VersionSpec } from './engine-protocol.js';
+import { RemoteWorkerSocket, parseSocketMessage } from './socket-channel.js';
+import type { EngineRequest, EngineStats, ToEngine, VersionSpec } from './engine-protocol.js';
+import { ServiceCallServer, type ServiceCallDispatch } from './service-calls.js';
 
 export interface EngineResult extends OutgoingResponse {
   cpuMs: number;
@@ -25,19 +29,29 @@ export class EngineClient {
   readonly #log: LogSink;
   /** Version id -> worker name, for every spec this engine holds. */
   readonly #known = new Map<string, string>();
+  /** Version id -> the Analytics Engine datasets its spec granted, for the points the engine sends. */
+  readonly #datasets = new Map<string, DatasetGrants>();
+  /** Where checked Analytics Engine points go (the supervisor's analytics store); unset: dropped. */
+  onPoints: ((points: AnalyticsPoint[]) => void) | null = null;
   readonly #requests = new Map<number, (result: EngineResult) => void>();
   readonly #warms = new Map<number, (result: WarmResult) => void>();
   readonly #stats = new Map<number, (stats: EngineStats | null) => void>();
+  readonly #alarms = new Map<number, (ok: boolean) => void>();
   /** Streamed request bodies going to the engine, by request seq. */
   readonly #uploads = new Map<number, BodyPump>();
   /** Streamed response bodies coming from the engine, by request seq. */
   readonly #downloads = new Map<number, BodyReceiver>();
+  /** WebSockets whose worker's end is in the engine, by the seq of the request that opened them. */
+  readonly #sockets = new Map<number, RemoteWorkerSocket>();
+  /** Service binding calls from the engine's workers; null when nothing dispatches them. */
+  readonly #serviceCalls: ServiceCallServer | null;
   #seq = 0;
   #closed = false;
 
-  constructor(send: (message: ToEngine) => void, log: LogSink) {
+  constructor(send: (message: ToEngine) => void, log: LogSink, services?: ServiceCallDispatch) {
     this.#send = send;
     this.#log = log;
+    this.#serviceCalls = services === undefined ? null : new ServiceCallServer(send, services, (id) => this.#known.has(id));
   }
 
   get inFlight(): number { return this.#requests.size; }
@@ -57,7 +71,11 @@ export class EngineClient {
     }
     return new Promise((resolve) => {
       this.#requests.set(seq, resolve);
-      this.#send({ t: 'req', r: [seq, spec.id, request.method, request.url, request.headers, body as ArrayBuffer | null | true, request.traceId, request.hops ?? 0] });
+      const r: EngineRequest = [seq, spec.id, request.method, request.url, request.headers, body as ArrayBuffer | null | true, request.traceId, request.hops ?? 0];
+      if (request.scheduled !== undefined) r.push([request.scheduled.cron, request.scheduled.scheduledTime]);
+      else if (request.rpc !== undefined || request.entrypoint !== undefined) r.push(null, [request.entrypoint ?? null, request.rpc?.method ?? null]);
+      else if (request.queue !== undefined) r.push(null, null, request.queue.queue);
+      this.#send({ t: 'req', r });
     });
   }
 
@@ -75,12 +93,25 @@ export class EngineClient {
   replaceSpec(spec: VersionSpec): void {
     if (this.#closed || !this.#known.has(spec.id)) return;
     this.#known.set(spec.id, spec.worker);
+    this.#grant(spec);
     this.#send({ t: 'spec', spec });
   }
 
   drop(versionId: string): void {
     if (this.#closed || !this.#known.delete(versionId)) return;
+    this.#datasets.delete(versionId);
     this.#send({ t: 'drop', id: versionId });
+  }
+
+  /** Runs a Durable Object's alarm in the engine that holds the version; false when it failed or the engine went. */
+  alarm(spec: VersionSpec, className: string, objectId: string, retries: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    this.#introduce(spec);
+    const seq = ++this.#seq;
+    return new Promise((resolve) => {
+      this.#alarms.set(seq, resolve);
+      this.#send({ t: 'alarm', seq, id: spec.id, cls: className, obj: objectId, retries });
+    });
   }
 
   /** Null when the engine does not answer within `timeoutMs` or goes first. */
@@ -102,13 +133,20 @@ export class EngineClient {
   #introduce(spec: VersionSpec): void {
     if (this.#known.has(spec.id)) return;
     this.#known.set(spec.id, spec.worker);
+    this.#grant(spec);
     this.#send({ t: 'spec', spec });
+  }
+
+  #grant(spec: VersionSpec): void {
+    if (spec.analytics !== undefined && spec.analytics.length > 0) this.#datasets.set(spec.id, spec.analytics);
+    else this.#datasets.delete(spec.id);
   }
 
   /** One message from the engine; anything malformed is dropped. */
   receive(message: unknown): void {
     if (typeof message !== 'object' || message === null) return;
     const m = message as Record<string, unknown>;
+    if (this.#serviceCalls?.receive(m) === true) return;
     switch (m.t) {
       case 'res': this.#onResponse(m.r); return;
       case 'chunk': case 'abort': case 'credit': case 'cancel': {
@@ -120,13 +158,30 @@ export class EngineClient {
         else this.#uploads.get(body.seq)?.cancel('The worker canceled the request body.');
         return;
       }
+      case 'wsm': case 'wsc': case 'wsa': {
+        const socket = parseSocketMessage(m);
+        if (socket !== null) this.#sockets.get(socket.seq)?.receive(socket);
+        return;
+      }
       case 'log': this.#onLog(m); return;
+      case 'points': {
+        const points = pointsFromEngine(m.p, (id) => this.#datasets.get(id));
+        if (points.length > 0) this.onPoints?.(points);
+        return;
+      }
       case 'warmed': {
         const resolve = typeof m.seq === 'number' ? this.#warms.get(m.seq) : undefined;
         if (resolve === undefined) return;
         this.#warms.delete(m.seq as number);
         const ms = typeof m.ms === 'number' ? m.ms : 0;
         resolve(m.ok === true ? { ok: true, ms } : { ok: false, error: typeof m.error === 'string' ? m.error : 'the worker failed to load' });
+        return;
+      }
+      case 'alarmed': {
+        const resolve = typeof m.seq === 'number' ? this.#alarms.get(m.seq) : undefined;
+        if (resolve === undefined) return;
+        this.#alarms.delete(m.seq as number);
+        resolve(m.ok === true);
         return;
       }
       case 'stats': {
@@ -155,6 +210,15 @@ export class EngineClient {
     const s = seq as number;
     // A request body lives as long as its response: a streamed response may still be reading it.
     const endUpload = () => this.#uploads.get(s)?.cancel('The response is complete.');
+    const cost = { cpuMs: typeof cpuMs === 'number' ? cpuMs : 0, coldStartMs: typeof coldStartMs === 'number' ? coldStartMs : -1 };
+    if (status === 101) {
+      // The worker's WebSocket: its messages follow as 'wsm' once the front door connects a client.
+      endUpload();
+      const socket = new RemoteWorkerSocket(s, this.#send, () => this.#sockets.delete(s));
+      this.#sockets.set(s, socket);
+      resolve({ status, statusText, headers, body: null, webSocket: socket, ...cost });
+      return;
+    }
     let out: OutgoingResponse['body'];
     if (body === true) {
       const receiver = new BodyReceiver(s, this.#send, () => { this.#downloads.delete(s); endUpload(); });
@@ -192,12 +256,16 @@ export class EngineClient {
     this.#warms.clear();
     this.#stats.clear();
     this.#known.clear();
+    this.#serviceCalls?.close();
     for (const resolve of requests) resolve(stopped());
     for (const resolve of warms) resolve({ ok: false, error: WARM_CRASHED });
     for (const resolve of stats) resolve(null);
+    for (const resolve of [...this.#alarms.values()]) resolve(false);
+    this.#alarms.clear();
     // A response cut off by the engine's death must not look whole to the client.
     for (const receiver of downloads) receiver.fail('The engine running this worker stopped.');
     for (const pump of uploads) pump.cancel('The engine running this worker stopped.');
+    for (const socket of [...this.#sockets.values()]) socket.engineStopped();
   }
 }
 

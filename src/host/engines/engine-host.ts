@@ -4,15 +4,23 @@
 import { mkdirSync } from 'node:fs';
 import { isByteSource } from '../isolates/byte-source.js';
 import { IsolatePool } from '../isolates/isolate-pool.js';
+import { DurableObjectsService } from '../bindings/durable-objects/durable-objects-service.js';
+import type { WorkerInstance } from '../isolates/worker-instance.js';
 import type { RequestContext } from '../isolates/request-context.js';
 import { platformResponse, type OutgoingResponse } from '../isolates/request-types.js';
 import { Outbound } from '../outbound/outbound-fetch.js';
 import { SqliteKvStore } from '../storage/kv/sqlite-kv-store.js';
+import { SqliteCacheStore } from '../storage/cache/sqlite-cache-store.js';
 import { DEFAULT_LIMITS } from '../workers/worker-config.js';
-import type { EngineRequest, EngineStats, FromEngine, ToEngine, VersionSpec } from './engine-protocol.js';
+import { PointBatcher } from '../bindings/analytics/point-batcher.js';
+import type { EnginePoint, EngineRequest, EngineStats, FromEngine, ToEngine, VersionSpec } from './engine-protocol.js';
 import type { RunningRecorder } from './running-record.js';
 import { BodyPump, BodyReceiver } from './body-channel.js';
 import { ResidentVersion } from './resident-version.js';
+import { EngineSocketEnd } from './socket-channel.js';
+import { ServiceCallClient } from './service-calls.js';
+import { QueueWriter } from '../bindings/queues/queue-writer.js';
+import { SqliteQueueStore } from '../storage/queues/sqlite-queue-store.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -40,7 +48,12 @@ export class EngineHost {
   readonly #options: EngineHostOptions;
   readonly #send: (message: FromEngine) => void;
   readonly #pool: IsolatePool;
+  /** Durable Objects of this engine's workers: every version of a worker runs here (engineSlot), so each object once. */
+  readonly #objects: DurableObjectsService;
   readonly #store: SqliteKvStore;
+  readonly #cacheStore: SqliteCacheStore;
+  /** Analytics Engine points of this turn, sent to the supervisor in one message after it. */
+  readonly #points: PointBatcher<EnginePoint>;
   readonly #outbound: Outbound;
   readonly #versions = new Map<string, ResidentVersion>();
   /** Versions that may hold an isolate; pruned when they are looked at. */
@@ -52,6 +65,10 @@ export class EngineHost {
   readonly #uploads = new Map<number, BodyReceiver>();
   /** Streamed response bodies going to the supervisor, by request seq. */
   readonly #downloads = new Map<number, BodyPump>();
+  /** WebSockets of this engine's workers whose clients the supervisor holds, by the seq of the request that opened them. */
+  readonly #sockets = new Map<number, EngineSocketEnd>();
+  /** Service binding calls of this engine's workers, answered by the supervisor. */
+  readonly #serviceCalls: ServiceCallClient;
   #tick = 0;
   #inFlight = 0;
   #closed = false;
@@ -61,38 +78,89 @@ export class EngineHost {
     this.#outbound = new Outbound({ egress: { allow: options.egressAllow } });
     this.#options = options;
     this.#send = options.send;
+    this.#serviceCalls = new ServiceCallClient(options.send);
     mkdirSync(options.dataDir, { recursive: true });
     this.#store = new SqliteKvStore(options.dataDir);
+    this.#cacheStore = new SqliteCacheStore(options.dataDir);
+    this.#points = new PointBatcher<EnginePoint>((batch) => this.#send({ t: 'points', p: batch }), () => {});
     this.#pool = new IsolatePool({ spares: options.spares, memoryMb: DEFAULT_LIMITS.memoryMb });
+    this.#objects = new DurableObjectsService({
+      dataDir: options.dataDir,
+      log: {
+        console: (worker, traceId, level, message) => this.#send({ t: 'log', worker, traceId, level, message }),
+        workerError: (worker, traceId, message) => this.#send({ t: 'log', worker, traceId, level: 'platform', message }),
+      },
+    });
     this.#sampler = setInterval(() => this.#sample(), options.sampleMs ?? 1_000);
     this.#sampler.unref();
   }
 
   handle(message: ToEngine): void {
+    if (this.#serviceCalls.receive(message)) return;
     switch (message.t) {
       case 'req': this.#request(message.r); return;
       case 'spec': this.#define(message.spec); return;
       case 'warm': this.#warm(message.id, message.seq); return;
       case 'drop': this.#drop(message.id); return;
       case 'stats': this.#send({ t: 'stats', seq: message.seq, stats: this.stats() }); return;
+      case 'alarm': this.#alarm(message.seq, message.id, message.cls, message.obj, message.retries); return;
       case 'shutdown': void this.drain(message.graceMs).then(() => this.#send({ t: 'drained' })); return;
       case 'chunk': this.#uploads.get(message.seq)?.push(message.c); return;
       case 'abort': this.#uploads.get(message.seq)?.fail(message.m); return;
       case 'credit': this.#downloads.get(message.seq)?.credit(message.n); return;
       case 'cancel': this.#downloads.get(message.seq)?.cancel('The client disconnected.'); return;
+      case 'wsm': case 'wsc': case 'wsa': this.#sockets.get(message.seq)?.receive(message); return;
     }
+  }
+
+  /**
+   * The isolate a worker's objects run in: its highest-numbered version this engine holds (the one a
+   * deploy added last). Objects of an older version move once their events in flight are done.
+   */
+  #objectTarget(worker: string): WorkerInstance {
+    let newest: ResidentVersion | null = null;
+    for (const version of this.#versions.values()) {
+      if (version.spec.worker !== worker || (version.spec.durableObjects ?? []).length === 0) continue;
+      if (newest === null || (version.spec.number ?? 0) > (newest.spec.number ?? 0)) newest = version;
+    }
+    if (newest === null || this.#closed) throw new Error('no version of this worker is loaded in this engine');
+    newest.lastUsed = ++this.#tick;
+    if (!newest.worker.resident) this.#makeRoom(newest);
+    const instance = newest.worker.warm();
+    this.#resident.add(newest);
+    return instance;
+  }
+
+  #alarm(seq: number, versionId: string, className: string, objectId: string, retries: number): void {
+    const version = this.#versions.get(versionId);
+    const answer = (ok: boolean) => this.#send({ t: 'alarmed', seq, ok });
+    if (version === undefined || this.#closed || typeof className !== 'string' || typeof objectId !== 'string') { answer(false); return; }
+    const spec = version.spec;
+    const directory = this.#objects.directory(spec.tenant ?? spec.worker, spec.worker, () => this.#objectTarget(spec.worker));
+    void directory.alarm(className, objectId, typeof retries === 'number' ? retries : 0).then(answer, () => answer(false));
   }
 
   #define(spec: VersionSpec): void {
     const old = this.#versions.get(spec.id);
     if (old !== undefined) this.#retire(old);
     this.#versions.set(spec.id, new ResidentVersion(spec, {
-      pool: this.#pool, store: this.#store, outbound: this.#outbound, send: this.#send, recorder: this.#options.recorder ?? null,
+      pool: this.#pool, store: this.#store, cacheStore: this.#cacheStore, points: (point) => this.#points.add(point), outbound: this.#outbound, send: this.#send, recorder: this.#options.recorder ?? null,
+      serviceCalls: this.#serviceCalls,
+      queueWriter: () => this.#queueWriterOf(),
+      durableObjects: this.#objects,
+      objectTarget: (worker) => this.#objectTarget(worker),
     }));
   }
 
+  /** Opened on the first version with a queue producer; the supervisor's dispatcher reads what it writes. */
+  #queueWriter: QueueWriter | null = null;
+  #queueWriterOf(): QueueWriter {
+    this.#queueWriter ??= new QueueWriter(new SqliteQueueStore(this.#options.dataDir));
+    return this.#queueWriter;
+  }
+
   #request(r: EngineRequest): void {
-    const [seq, id, method, url, headers, sent, traceId, hops] = r;
+    const [seq, id, method, url, headers, sent, traceId, hops, scheduled, service, queue] = r;
     let body: ArrayBuffer | BodyReceiver | null = null;
     if (sent === true) {
       const receiver = new BodyReceiver(seq, this.#send, () => this.#uploads.delete(seq));
@@ -113,7 +181,13 @@ export class EngineHost {
     version.inFlight++;
     this.#inFlight++;
     version.coldStartMs = -1;
-    const answer = version.worker.fetch({ method, url, headers, body, traceId, hops });
+    const answer = version.worker.fetch({
+      method, url, headers, body, traceId, hops,
+      ...(scheduled !== undefined && scheduled !== null ? { scheduled: { cron: scheduled[0], scheduledTime: scheduled[1] } } : {}),
+      ...(service?.[0] !== undefined && service[0] !== null ? { entrypoint: service[0] } : {}),
+      ...(service?.[1] !== undefined && service[1] !== null ? { rpc: { method: service[1] } } : {}),
+      ...(typeof queue === 'string' ? { queue: { queue } } : {}),
+    });
     const coldStartMs = version.coldStartMs;
     if (coldStartMs >= 0) this.#resident.add(version);
     void answer.then((response) => {
@@ -125,6 +199,15 @@ export class EngineHost {
   }
 
   #reply(seq: number, response: OutgoingResponse, cpuMs: number, coldStartMs: number): void {
+    if (response.webSocket !== undefined) {
+      // A WebSocket: the 101 goes first, then whatever the worker sent before it, as 'wsm' messages.
+      this.#uploads.get(seq)?.cancel();
+      this.#send({ t: 'res', r: [seq, 101, response.statusText, response.headers, null, cpuMs, coldStartMs] });
+      const end = new EngineSocketEnd(seq, this.#send, () => this.#sockets.delete(seq));
+      this.#sockets.set(seq, end);
+      end.worker = response.webSocket.connect(end);
+      return;
+    }
     const body = response.body;
     // A request body lives as long as its response: a streamed response may still be reading it.
     const endUpload = () => this.#uploads.get(seq)?.cancel();
@@ -234,10 +317,14 @@ export class EngineHost {
    */
   async drain(graceMs: number): Promise<void> {
     const deadline = performance.now() + graceMs;
+    // Open WebSockets would hold their requests for the whole grace period: their clients are told to go (1001).
+    for (const version of [...this.#versions.values(), ...this.#retiring]) version.worker.instance?.closeSockets();
     while (this.#busy() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     this.close();
     // The 503s of isolates disposed just now are sent from promise callbacks.
     await new Promise((resolve) => setImmediate(resolve));
+    // Points written by the last requests and waitUntil work go before 'drained'.
+    this.#points.flush();
   }
 
   #busy(): boolean {
@@ -255,10 +342,12 @@ export class EngineHost {
     this.#resident.clear();
     this.#retiring.clear();
     this.#options.recorder?.close();
+    this.#serviceCalls.close();
     this.#pool.close();
+    this.#objects.close();
     void this.#outbound.close();
     // KV writes already started finish first; the store closes after them.
-    setImmediate(() => this.#store.close());
+    setImmediate(() => { this.#store.close(); this.#cacheStore.close(); });
   }
 }
 

@@ -8,6 +8,7 @@ import { EngineClient } from './engine-client.js';
 import { MessageBatcher, unbatch } from './message-batch.js';
 import type { EngineOptions } from './engine-host.js';
 import type { ToEngine } from './engine-protocol.js';
+import type { ServiceCallDispatch } from './service-calls.js';
 import { RunningRecordReader } from './running-record.js';
 
 export interface EngineExit {
@@ -55,7 +56,7 @@ export class EngineProcess {
   #expected = false;
   readonly #ended: Promise<void>;
 
-  constructor(options: EngineOptions, log: LogSink, output: (text: string) => void) {
+  constructor(options: EngineOptions, log: LogSink, output: (text: string) => void, services?: ServiceCallDispatch) {
     const entry = engineEntry();
     this.#child = fork(entry.path, [JSON.stringify(options)], {
       execArgv: entry.execArgv,
@@ -67,7 +68,7 @@ export class EngineProcess {
       // Once the child has gone, its 'close' answers whatever this was for.
       if (this.#child.connected) this.#child.send(message);
     });
-    this.client = new EngineClient((message) => batcher.send(message), log);
+    this.client = new EngineClient((message) => batcher.send(message), log, services);
     const forward = (chunk: Buffer) => {
       const text = chunk.toString();
       this.#outputTail = (this.#outputTail + text).slice(-OUTPUT_TAIL_CHARS);

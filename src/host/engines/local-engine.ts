@@ -3,6 +3,7 @@
 import type { LogSink } from '../observability/log-sink.js';
 import { EngineClient } from './engine-client.js';
 import { EngineHost, type EngineOptions } from './engine-host.js';
+import type { ServiceCallDispatch } from './service-calls.js';
 
 export class LocalEngine {
   readonly client: EngineClient;
@@ -10,8 +11,8 @@ export class LocalEngine {
   readonly alive = true;
   readonly #host: EngineHost;
 
-  constructor(options: EngineOptions, log: LogSink) {
-    const client = new EngineClient((message) => this.#host.handle(message), log);
+  constructor(options: EngineOptions, log: LogSink, services?: ServiceCallDispatch) {
+    const client = new EngineClient((message) => this.#host.handle(message), log, services);
     this.client = client;
     this.#host = new EngineHost({ ...options, send: (message) => client.receive(message) });
   }

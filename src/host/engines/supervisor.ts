@@ -5,6 +5,7 @@
 // fixed engine (a hash of its id), so it has one isolate and its cold start is paid once.
 import type { IncomingRequest } from '../isolates/request-types.js';
 import { platformResponse } from '../isolates/request-types.js';
+import type { AnalyticsPoint } from '../storage/analytics/analytics-store.js';
 import type { LogSink } from '../observability/log-sink.js';
 import { EgressPolicy } from '../outbound/egress-policy.js';
 import type { EngineResult, WarmResult } from './engine-client.js';
@@ -12,6 +13,7 @@ import type { EngineOptions } from './engine-host.js';
 import { describeExit, EngineProcess, type EngineExit } from './engine-process.js';
 import type { EngineStats, VersionSpec } from './engine-protocol.js';
 import { LocalEngine } from './local-engine.js';
+import type { ServiceCallDispatch } from './service-calls.js';
 
 export interface QuarantineRule {
   /** Engine deaths blamed on one worker ... */
@@ -35,7 +37,11 @@ export interface SupervisorOptions {
   /** Keep one booted engine process ready to take a dead engine's slot at once (default true). */
   standby?: boolean;
   log: LogSink;
+  /** Where Analytics Engine points from the engines go, checked and scoped (one writer for every engine). */
+  onPoints?: (points: AnalyticsPoint[]) => void;
   onQuarantine?: (worker: string, reason: string) => void;
+  /** Answers service binding calls out of the engines' workers (the platform's routing). */
+  onServiceCall?: ServiceCallDispatch;
   /** Default: 3 deaths within 10 minutes. */
   quarantine?: QuarantineRule;
   /** How long a request waits for its engine's replacement before a 503 (default 5000). */
@@ -74,11 +80,15 @@ interface Slot {
 const DEFAULT_RULE: QuarantineRule = { deaths: 3, windowMs: 10 * 60_000 };
 const STATS_TIMEOUT_MS = 2_000;
 
-/** The engine slot of a version: FNV-1a of its id, modulo the engine count. */
-export function engineSlot(versionId: string, engines: number): number {
+/**
+ * The engine slot of a worker: FNV-1a of its name, modulo the engine count. Every version of a worker
+ * runs in one engine, so each Durable Object has one live instance, which moves to a new version
+ * within that engine (src/host/bindings/durable-objects/README.md).
+ */
+export function engineSlot(workerName: string, engines: number): number {
   if (engines <= 1) return 0;
   let hash = 0x811c9dc5;
-  for (let i = 0; i < versionId.length; i++) hash = Math.imul(hash ^ versionId.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < workerName.length; i++) hash = Math.imul(hash ^ workerName.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % engines;
 }
 
@@ -91,6 +101,8 @@ export class Supervisor {
   readonly #crashes = new Map<string, number[]>();
   readonly #quarantined = new Set<string>();
   #standby: EngineProcess | null = null;
+  /** Version id -> worker name, for the versions engines were given: where a drop goes. */
+  readonly #workers = new Map<string, string>();
   #standbyFailures = 0;
   #stopping = false;
 
@@ -117,7 +129,9 @@ export class Supervisor {
     new EgressPolicy(options.egressAllow ?? []);
     const supervisor = new Supervisor(options);
     if (options.engines === 0) {
-      supervisor.#slots[0]!.engine = new LocalEngine(supervisor.#engineOptions, options.log);
+      const local = new LocalEngine(supervisor.#engineOptions, options.log, options.onServiceCall);
+      local.client.onPoints = options.onPoints ?? null;
+      supervisor.#slots[0]!.engine = local;
       return supervisor;
     }
     const engines: (EngineProcess | null)[] = supervisor.#slots.map((slot) => supervisor.#install(slot, supervisor.#fork()));
@@ -136,7 +150,7 @@ export class Supervisor {
     if (this.#quarantined.has(spec.worker)) {
       return Promise.resolve(unavailable('Service Unavailable: this worker is quarantined because its requests kept stopping engines.\n'));
     }
-    const slot = this.#slots[engineSlot(spec.id, this.#slots.length)]!;
+    const slot = this.#slots[this.#slotIndex(spec)]!;
     const engine = slot.engine;
     if (engine !== null && engine.alive) return engine.client.fetch(spec, request);
     return this.#whenUp(slot).then((up) => up === null
@@ -146,7 +160,7 @@ export class Supervisor {
 
   /** Loads and evaluates the version's module now, in the engine that will serve it (a deploy check). */
   async warm(spec: VersionSpec): Promise<WarmResult> {
-    const slot = this.#slots[engineSlot(spec.id, this.#slots.length)]!;
+    const slot = this.#slots[this.#slotIndex(spec)]!;
     const engine = slot.engine !== null && slot.engine.alive ? slot.engine : await this.#whenUp(slot);
     if (engine === null) return { ok: false, error: 'no engine is available to load the worker' };
     return engine.client.warm(spec);
@@ -154,11 +168,27 @@ export class Supervisor {
 
   /** The spec changed (secrets): the engine holding it takes the new one and drops the old isolate. */
   replaceSpec(spec: VersionSpec): void {
-    this.#slots[engineSlot(spec.id, this.#slots.length)]!.engine?.client.replaceSpec(spec);
+    this.#slots[this.#slotIndex(spec)]!.engine?.client.replaceSpec(spec);
   }
 
   drop(versionId: string): void {
-    this.#slots[engineSlot(versionId, this.#slots.length)]!.engine?.client.drop(versionId);
+    const worker = this.#workers.get(versionId);
+    if (worker === undefined) return;
+    this.#workers.delete(versionId);
+    this.#slots[engineSlot(worker, this.#slots.length)]!.engine?.client.drop(versionId);
+  }
+
+  /** Runs a Durable Object's alarm in the engine of the worker's `spec` version; false when it failed or could not run. */
+  async alarm(spec: VersionSpec, className: string, objectId: string, retries: number): Promise<boolean> {
+    if (this.#stopping || this.#quarantined.has(spec.worker)) return false;
+    const slot = this.#slots[this.#slotIndex(spec)]!;
+    const engine = slot.engine !== null && slot.engine.alive ? slot.engine : await this.#whenUp(slot);
+    return engine === null ? false : engine.client.alarm(spec, className, objectId, retries);
+  }
+
+  #slotIndex(spec: VersionSpec): number {
+    this.#workers.set(spec.id, spec.worker);
+    return engineSlot(spec.worker, this.#slots.length);
   }
 
   isQuarantined(worker: string): boolean { return this.#quarantined.has(worker); }
@@ -196,7 +226,9 @@ export class Supervisor {
   }
 
   #fork(): EngineProcess {
-    return new EngineProcess(this.#engineOptions, this.#options.log, this.#output);
+    const engine = new EngineProcess(this.#engineOptions, this.#options.log, this.#output, this.#options.onServiceCall);
+    engine.client.onPoints = this.#options.onPoints ?? null;
+    return engine;
   }
 
   /** Puts `engine` into `slot` as soon as it is ready; returns it. */

@@ -9,6 +9,10 @@ export class RequestContext {
   readonly traceId: string;
   readonly resolve: (response: OutgoingResponse) => void;
   cpuMs = 0;
+  /** cpuMs when the current event began: each WebSocket message is an event with a budget of its own. */
+  cpuBaseMs = 0;
+  /** WebSockets this request handed out and that are still open: the request lasts as long as they do. */
+  openSockets = 0;
   subrequests = 0;
   kvOperations = 0;
   /** Carried on to this request's subrequests, so chains of workers calling each other end. */
@@ -22,6 +26,17 @@ export class RequestContext {
   /** The response body, when it streams out of the isolate. */
   responseBody: IsolateBodyStream | null = null;
   readonly timers = new Map<number, NodeJS.Timeout>();
+  /** A Durable Object's RPC call or alarm: its result goes here rather than to `resolve` (bindings/durable-objects). */
+  settle: ((ok: boolean, value: unknown) => void) | null = null;
+  /** Told once, when the context ends: a Durable Object counts the events it has in flight. */
+  onEnd: (() => void) | null = null;
+
+  /** A new event of this request (a WebSocket message): a fresh CPU budget and fresh per-event counts, as Workers charges. */
+  beginEvent(): void {
+    this.cpuBaseMs = this.cpuMs;
+    this.subrequests = 0;
+    this.kvOperations = 0;
+  }
 
   constructor(id: number, traceId: string, resolve: (response: OutgoingResponse) => void) {
     this.id = id;

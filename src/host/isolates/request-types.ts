@@ -1,5 +1,6 @@
 // What the front door hands to a worker and gets back: plain data, independent of node:http.
 import type { ByteSource } from './byte-source.js';
+import type { WorkerSocket } from './sockets/socket-types.js';
 
 export interface IncomingRequest {
   method: string;
@@ -10,9 +11,22 @@ export interface IncomingRequest {
   /** Whole when it arrived in one piece (or small); a ByteSource when it streams in as the client sends it. */
   body: ArrayBuffer | ByteSource | null;
   traceId: string;
+  /** The caller's span id, from a W3C traceparent the request came with (tracing/trace-context.ts). */
+  parentSpanId?: string | undefined;
   /** Worker invocations in the chain of subrequests that led here (x-islet-via); absent for a client's request. */
   hops?: number;
+  /** Set for a cron trigger's run: the worker's scheduled() handler runs instead of fetch(). */
+  scheduled?: ScheduledEvent;
+  /** A service binding's RPC call: the method of the WorkerEntrypoint; its arguments are the body (rpc-codec.ts). */
+  rpc?: { method: string };
+  /** The named WorkerEntrypoint export a service binding's call goes to, instead of the default export. */
+  entrypoint?: string;
+  /** A batch for the worker's queue() handler; the messages are the body (queues/queue-codec.ts). */
+  queue?: { queue: string };
 }
+
+/** A cron trigger's run; `scheduledTime` in ms since the epoch. */
+export interface ScheduledEvent { cron: string; scheduledTime: number }
 
 export interface OutgoingResponse {
   status: number;
@@ -21,6 +35,8 @@ export interface OutgoingResponse {
   headers: string;
   /** Whole, or a ByteSource when the worker's body is a stream (read as the client takes the bytes). */
   body: string | Buffer | ByteSource | null;
+  /** With status 101: the worker's end of the WebSocket, for the front door to connect to its client. */
+  webSocket?: WorkerSocket;
 }
 
 /** Why the platform, not the tenant, produced a response. */

@@ -3,8 +3,16 @@
 // thread, each bounded by the calling request's remaining CPU budget; nothing the tenant does can
 // hold the thread longer than that.
 import { ErrorKind, LogLevel, Op, type HostReply } from '../../shared/boundary.js';
+import { analyticsOp, type AnalyticsBinding } from '../bindings/analytics/analytics-binding.js';
 import type { KvBinding } from '../bindings/kv/kv-binding.js';
+import { isObjectOp, type ObjectEvent, type ObjectOps } from '../bindings/durable-objects/object-ops.js';
+import type { ServiceBinding } from '../bindings/service/service-binding.js';
+import { decodeArgs, rpcResponse } from '../bindings/service/rpc-codec.js';
+import type { QueueBinding } from '../bindings/queues/queue-binding.js';
+import { decodeBatch, outcomeResponse } from '../bindings/queues/queue-codec.js';
 import { kvOp } from '../bindings/kv/kv-ops.js';
+import type { CacheBinding } from '../bindings/cache/cache-binding.js';
+import { cacheOp } from '../bindings/cache/cache-ops.js';
 import type { LogSink } from '../observability/log-sink.js';
 import type { Outbound } from '../outbound/outbound-fetch.js';
 import type { WorkerLimits } from '../workers/worker-config.js';
@@ -20,14 +28,26 @@ import * as web from './host-ops/web-ops.js';
 import { isByteSource, type ByteSource } from './byte-source.js';
 import { IsolateBodyStream } from './isolate-body-stream.js';
 import { RequestContext } from './request-context.js';
+import { IsolateSockets } from './sockets/isolate-sockets.js';
+import { CloseCode } from './sockets/socket-types.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse, type PlatformFailure } from './request-types.js';
 
 export interface WorkerServices {
   log: LogSink;
   kv: readonly KvBinding[];
+  /** Analytics Engine datasets, by binding index. */
+  analytics?: readonly AnalyticsBinding[];
+  /** The Cache API (`caches`) of this worker's partition; without one, the cache stores nothing. */
+  cache?: CacheBinding;
   outbound: Outbound;
+  /** Service bindings, by binding index: subrequests to other workers on this server. */
+  services?: readonly ServiceBinding[];
   /** Told before every call into the isolate: engine processes record whose code is running (src/host/engines). */
   beforeCall?: (ctx: RequestContext | null) => void;
+  /** Durable Object namespaces, stubs and storage (bindings/durable-objects). */
+  objects?: ObjectOps;
+  /** Queue producers, by binding index. */
+  queues?: readonly QueueBinding[];
 }
 
 /** Workers lets waitUntil work run this long after the response. */
@@ -61,6 +81,7 @@ export class WorkerInstance {
   readonly #services: WorkerServices;
   readonly #requests = new Map<number, RequestContext>();
   readonly #subrequests: SubrequestTable;
+  readonly #sockets: IsolateSockets;
   #current: RequestContext | null = null;
   /** Calls into the isolate on the stack: a body pull asked for meanwhile waits for them to return. */
   #depth = 0;
@@ -78,6 +99,15 @@ export class WorkerInstance {
     this.#limits = limits;
     this.#services = services;
     this.#subrequests = new SubrequestTable(services.outbound, () => this.#current);
+    this.#sockets = new IsolateSockets({
+      deliver: (ctx, args) => {
+        if (ctx.ended || this.#dead !== null) return;
+        ctx.beginEvent();
+        this.#enter(ctx, 'socketEvent', args);
+      },
+      busy: () => this.#depth > 0,
+      current: () => this.#current,
+    });
     sandbox.setHandler((op, args) => this.#handle(op, args));
   }
 
@@ -90,6 +120,7 @@ export class WorkerInstance {
     this.#dead = 'overloaded';
     for (const ctx of [...this.#requests.values()]) {
       this.#respond(ctx, platformResponse(503, 'Service Unavailable: the worker was replaced while handling this request.\n'));
+      this.#sockets.endRequest(ctx, CloseCode.ServiceRestart, 'The worker was replaced.');
       this.#end(ctx);
     }
     this.sandbox.dispose();
@@ -125,19 +156,39 @@ export class WorkerInstance {
         ctx.requestBody = body;
         body = true as never;
       }
-      this.#enter(ctx, 'dispatchFetch', [ctx.id, request.method, request.url, request.headers, body, null]);
+      if (request.scheduled !== undefined) this.#enter(ctx, 'dispatchScheduled', [ctx.id, request.scheduled.cron, request.scheduled.scheduledTime]);
+      else if (request.queue !== undefined) this.#enterQueue(ctx, request.queue.queue, body);
+      else if (request.rpc !== undefined) this.#enterRpc(ctx, request.rpc.method, request.entrypoint ?? null, body);
+      else if (request.entrypoint !== undefined) this.#enter(ctx, 'dispatchFetch', [ctx.id, request.method, request.url, request.headers, body, null, request.entrypoint]);
+      else this.#enter(ctx, 'dispatchFetch', [ctx.id, request.method, request.url, request.headers, body, null]);
       // Most requests are over by now; a timer is only armed for those still waiting on something.
       if (!ctx.ended && !ctx.responded) ctx.wallTimer = setTimeout(() => this.#wallClockExpired(ctx), this.#limits.wallMs);
     }
   };
 
+  /** A service binding's RPC call: the outcome comes back as DoEventResult and leaves as an RPC response. */
+  #enterRpc(ctx: RequestContext, method: string, entrypoint: string | null, body: unknown): void {
+    const args = decodeArgs(body instanceof ArrayBuffer ? body : null);
+    if (args === null) { this.#respond(ctx, rpcResponse(false, ['TypeError', 'The RPC arguments could not be read.']), true); return; }
+    ctx.settle = (success, value) => ctx.resolve(rpcResponse(success, value));
+    this.#enter(ctx, 'dispatchRpc', [ctx.id, entrypoint, method, args]);
+  }
+
+  /** A queue batch: queue() runs on it; its outcome comes back as DoEventResult and leaves as the batch's outcome. */
+  #enterQueue(ctx: RequestContext, queue: string, body: unknown): void {
+    const messages = decodeBatch(body);
+    if (messages === null) { this.#respond(ctx, outcomeResponse(false, null, 0), true); return; }
+    ctx.settle = (success, value) => ctx.resolve(outcomeResponse(success, value, messages.length));
+    this.#enter(ctx, 'dispatchQueue', [ctx.id, queue, messages]);
+  }
+
   // --- calls into the isolate -------------------------------------------------------------------
 
-  #enter(ctx: RequestContext | null, entry: 'dispatchFetch' | 'complete' | 'fireTimer' | 'pullBody', args: unknown[]): void {
+  #enter(ctx: RequestContext | null, entry: 'dispatchFetch' | 'dispatchScheduled' | 'complete' | 'fireTimer' | 'pullBody' | 'socketEvent' | 'dispatchObject' | 'dispatchRpc' | 'dispatchQueue', args: unknown[]): void {
     if (this.#dead !== null) return;
     const previous = this.#current;
     this.#current = ctx;
-    const budget = ctx === null ? SYSTEM_CALL_MS : this.#limits.cpuMs - ctx.cpuMs;
+    const budget = ctx === null ? SYSTEM_CALL_MS : this.#limits.cpuMs - (ctx.cpuMs - ctx.cpuBaseMs);
     let outcome: CallOutcome;
     this.#services.beforeCall?.(ctx);
     this.#depth++;
@@ -155,7 +206,7 @@ export class WorkerInstance {
       this.#fatal(ctx, outcome.reason === 'exception' ? 'exception' : outcome.reason === 'cpu-limit' ? 'cpu-limit' : 'memory-limit', outcome.message);
       return;
     }
-    if (ctx !== null && !ctx.ended && ctx.cpuMs > this.#limits.cpuMs) this.#overBudget(ctx);
+    if (ctx !== null && !ctx.ended && ctx.cpuMs - ctx.cpuBaseMs > this.#limits.cpuMs) this.#overBudget(ctx);
     if (previous === null) this.#detectHung();
   }
 
@@ -196,6 +247,8 @@ export class WorkerInstance {
   #detectHung(): void {
     if (this.#pendingOps > 0 || this.#liveTimers > 0 || this.#dead !== null) return;
     for (const ctx of [...this.#requests.values()]) {
+      // An open WebSocket is not stuck: its client's next message resumes the worker.
+      if (ctx.openSockets > 0) continue;
       const stream = ctx.responseBody;
       // A body the client has not asked more of yet is not stuck: the next pull resumes it.
       if (stream !== null && stream.open && !stream.awaitingChunk) continue;
@@ -238,6 +291,8 @@ export class WorkerInstance {
     ctx.wallTimer = null;
     ctx.responseBody?.abort('The request ended before its response body was complete.');
     this.#subrequests.endRequest(ctx);
+    this.#sockets.endRequest(ctx);
+    ctx.onEnd?.();
     if (ctx.requestBody !== null) {
       ctx.requestBody.cancel('The request ended.');
       ctx.requestBody = null;
@@ -314,7 +369,19 @@ export class WorkerInstance {
           return fail(0, 'Too many API requests by single worker invocation.');
         }
         return this.#async(args[0], kvOp(op, this.#services.kv, args));
+      case Op.CacheMatch: case Op.CachePut: case Op.CacheDelete:
+        // Cache API calls share the subrequest quota, as on Workers.
+        if (this.#current !== null && ++this.#current.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
+        return this.#async(args[0], cacheOp(op, this.#services.cache ?? null, args));
+      case Op.AnalyticsWrite: return analyticsOp(this.#services.analytics ?? [], this.#current, args);
       case Op.FetchStart: return this.#onFetchStart(args);
+      case Op.ServiceFetchStart: return this.#onServiceFetchStart(args);
+      case Op.ServiceCall: return this.#onServiceCall(args);
+      case Op.QueueSend: {
+        const binding = typeof args[1] === 'number' ? this.#services.queues?.[args[1]] : undefined;
+        if (binding === undefined) return typeError('This queue binding does not exist.');
+        return this.#async(args[0], binding.send(args.slice(2)));
+      }
       case Op.FetchResponse: return this.#async(args[0], guarded(() => this.#subrequests.response(args[1])));
       case Op.FetchBodyWrite: return this.#async(args[0], guarded(() => this.#subrequests.write(args[1], args[2])));
       case Op.FetchBodyRead: return this.#async(args[0], guarded(() => this.#subrequests.read(args[1], args[2])));
@@ -325,10 +392,55 @@ export class WorkerInstance {
         return this.#async(args[0], cryptoAsyncOp(this, op, args, this.#current !== null));
       case Op.CryptoRelease: case Op.DigestStreamCreate: case Op.DigestStreamWrite: case Op.DigestStreamFinish:
         return cryptoSyncOp(this, op, args);
+      case Op.WebSocketOpen: return this.#sockets.openFor(args[0], args[1] ?? null);
+      case Op.WebSocketSend: return this.#sockets.send(args);
+      case Op.WebSocketClose: return this.#sockets.close(args);
       case Op.CompressionCreate: case Op.CompressionWrite: case Op.CompressionFinish: case Op.CompressionRead: case Op.CompressionRelease:
         return compressionOp(this, op, args);
-      default: return typeError(`Unknown host operation ${String(op)}`);
+      case Op.DoEventResult: return this.#onObjectResult(args);
+      default: {
+        const objects = this.#services.objects;
+        if (objects !== undefined && isObjectOp(op)) {
+          const reply = objects.handle(op, args, this.#current, this);
+          return reply instanceof Promise ? this.#async(args[0], reply) : reply;
+        }
+        return typeError(`Unknown host operation ${String(op)}`);
+      }
     }
+  }
+
+  /**
+   * Runs one Durable Object event in this isolate as a request context of its own, with its own CPU
+   * budget; `prepare` sees the context before the call, so the object's storage calls find it.
+   */
+  dispatchObject(event: ObjectEvent, resolve: (response: OutgoingResponse) => void, settle: (ok: boolean, value: unknown) => void, prepare: (ctx: RequestContext) => void): RequestContext | null {
+    if (this.#dead !== null) return null;
+    const ctx = new RequestContext(this.#nextReqId++, event.traceId, resolve);
+    ctx.settle = settle;
+    ctx.hops = event.hops;
+    this.#requests.set(ctx.id, ctx);
+    prepare(ctx);
+    this.#enter(ctx, 'dispatchObject', [ctx.id, event.kind, event.className, event.id, event.name, event.handle, ...event.args]);
+    if (!ctx.ended && !ctx.responded) ctx.wallTimer = setTimeout(() => this.#wallClockExpired(ctx), this.#limits.wallMs);
+    return ctx;
+  }
+
+  /** The runtime forgets a Durable Object's instance (evicted, reset or moved to another version). */
+  dropObject(handle: number): void {
+    if (this.#dead === null) this.sandbox.call('dropObject', [handle], SYSTEM_CALL_MS);
+  }
+
+  /** An object's RPC or alarm result: like a response, it may leave waitUntil work behind it. */
+  #onObjectResult(args: unknown[]): HostReply {
+    const [reqId, success, value, done] = args;
+    const ctx = this.#ctxOf(reqId);
+    if (ctx === null || ctx.settle === null || ctx.responded) return ok(null);
+    ctx.responded = true;
+    ctx.settle(success === true, value);
+    if (done === true) { this.#end(ctx); return ok(null); }
+    if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
+    ctx.wallTimer = setTimeout(() => this.#end(ctx), WAIT_UNTIL_MS);
+    return ok(null);
   }
 
   #ctxOf(reqId: unknown): RequestContext | null {
@@ -360,6 +472,7 @@ export class WorkerInstance {
       this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
       return typeError('invalid response');
     }
+    if (status === 101) return this.#onSocketResponse(ctx, statusText, headers, done === true);
     if (body === true) {
       if (ctx.responded) return ok(null);
       ctx.responseBody = this.#streamOut(ctx);
@@ -385,6 +498,27 @@ export class WorkerInstance {
     }
     this.#respond(ctx, { status, statusText, headers, body: body instanceof ArrayBuffer ? Buffer.from(body) : body }, done === true);
     return ok(null);
+  }
+
+  /** A 101 hands out the WebSocket the request opened; the request then lasts as long as the socket. */
+  #onSocketResponse(ctx: RequestContext, statusText: string, headers: string, done: boolean): HostReply {
+    const socket = ctx.responded ? null : this.#sockets.takePending(ctx);
+    if (socket === null) {
+      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+      return typeError('A response with status 101 needs a webSocket.');
+    }
+    // `done`: a Durable Object's socket passed on, which its own request keeps open; this one is over.
+    this.#respond(ctx, { status: 101, statusText, headers, body: null, webSocket: socket }, done);
+    if (done) return ok(null);
+    // No waitUntil clock: the socket's own close ends the request.
+    if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
+    ctx.wallTimer = null;
+    return ok(null);
+  }
+
+  /** Closes every WebSocket of this isolate (shutdown): workers see their clients close with `code`. */
+  closeSockets(code: number = CloseCode.GoingAway, reason = 'The server is shutting down.'): void {
+    this.#sockets.closeAll(code, reason);
   }
 
   /** The host's end of a streamed response body: each read is one `pullBody` call charged to the request. */
@@ -481,5 +615,27 @@ export class WorkerInstance {
     if (ctx === null) return typeError('I/O is only possible while handling a request.');
     if (++ctx.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
     return this.#subrequests.start(ctx, args);
+  }
+
+  /** A service binding call is a subrequest of the caller, as on Workers: it counts toward the same limit. */
+  #onServiceFetchStart(args: unknown[]): HostReply {
+    const ctx = this.#current;
+    if (ctx === null) return typeError('I/O is only possible while handling a request.');
+    const [index, ...rest] = args;
+    const binding = typeof index === 'number' ? this.#services.services?.[index] : undefined;
+    if (binding === undefined) return typeError('This service binding does not exist.');
+    if (++ctx.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
+    return this.#subrequests.start(ctx, rest, binding.send);
+  }
+
+  /** A JavaScript RPC call on a service binding: a subrequest too, answered with the method's result. */
+  #onServiceCall(args: unknown[]): HostReply {
+    const ctx = this.#current;
+    if (ctx === null) return typeError('I/O is only possible while handling a request.');
+    const [opId, index, method, callArgs] = args;
+    const binding = typeof index === 'number' ? this.#services.services?.[index] : undefined;
+    if (binding === undefined) return typeError('This service binding does not exist.');
+    if (++ctx.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
+    return this.#async(opId, binding.call(method, callArgs, ctx));
   }
 }

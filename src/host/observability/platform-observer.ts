@@ -30,6 +30,13 @@ export interface RequestOutcome {
   /** The isolate's memory limit; with the duration, the memory the request held. */
   memoryMb: number;
   failure: FailureKind | null;
+  /** The request's trace id, which its log lines carry too (never a metric label). */
+  traceId: string;
+  method: string;
+  /** The absolute URL the worker saw (never a metric label). */
+  url: string;
+  /** The caller's span when the request came with a W3C traceparent: the parent of the request's span. */
+  parentSpanId?: string | null;
 }
 
 export interface PlatformObserver {

@@ -9,6 +9,7 @@ import { fail, typeError } from '../isolates/host-ops/reply.js';
 import { EgressBlockedError, createEgressAgent, type Resolver } from './egress-agent.js';
 import { EgressPolicy } from './egress-policy.js';
 import { VIA_HEADER } from './loop-limit.js';
+import { isW3cTraceId, traceparentFor } from '../observability/tracing/trace-context.js';
 import { asTenantSent } from './subrequest-headers.js';
 
 // Hop-by-hop and length headers are the transport's business, not the tenant's; the loop counter is
@@ -76,6 +77,19 @@ export function decodeHeaders(encoded: string): [string, string][] {
   return out;
 }
 
+/**
+ * What carries the trace on: a W3C traceparent (a new span id for this subrequest) when the trace id
+ * is a W3C one, else the X-Trace-ID the request came with, which Islet's front door reads as well.
+ * A worker that set either header itself keeps its own.
+ */
+export function traceHeaders(tenant: readonly [string, string][], traceId: string): [string, string][] {
+  for (const [name] of tenant) {
+    const lower = name.toLowerCase();
+    if (lower === 'traceparent' || lower === 'x-trace-id') return [];
+  }
+  return isW3cTraceId(traceId) ? [['traceparent', traceparentFor(traceId)]] : [['x-trace-id', traceId]];
+}
+
 export class Outbound {
   readonly #routes: ReadonlyMap<string, string>;
   readonly #timeoutMs: number;
@@ -129,15 +143,17 @@ export class Outbound {
    * `controller` aborts it (its connection and body) at any time; the timeout covers the head only,
    * so a body that keeps arriving is never cut by it. Never rejects.
    * `hops`: worker invocations in the chain that led to this one (see loop-limit.ts).
+   * `traceId`: the trace of the request making it, carried on (traceHeaders) so the next service joins it.
    */
-  async send(init: SubrequestInit, body: string | ArrayBuffer | AsyncIterable<Uint8Array> | null, controller: AbortController, hops = 0): Promise<SubrequestHead | HostReply> {
+  async send(init: SubrequestInit, body: string | ArrayBuffer | AsyncIterable<Uint8Array> | null, controller: AbortController, hops = 0, traceId: string | null = null): Promise<SubrequestHead | HostReply> {
     const target = this.#route(init.url);
     const tenant = decodeHeaders(init.headers).filter(([name]) => !DROPPED_REQUEST_HEADERS.has(name.toLowerCase()));
+    const sent: [string, string][] = traceId === null ? tenant : [...tenant, ...traceHeaders(tenant, traceId)];
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; controller.abort(); }, this.#timeoutMs);
     try {
       const response = await fetch(target, {
-        method: init.method, headers: [...tenant, [VIA_HEADER, String(hops + 1)]], body,
+        method: init.method, headers: [...sent, [VIA_HEADER, String(hops + 1)]], body,
         // A body that streams is sent as it is written (the Fetch Standard's half duplex).
         ...(body !== null && typeof body === 'object' && !(body instanceof ArrayBuffer) ? { duplex: 'half' as const } : {}),
         redirect: init.redirect, signal: controller.signal,

@@ -31,6 +31,15 @@ export interface CostPrices {
 
 export const DEFAULT_COST: CostPrices = { perMillionRequests: 0.30, perMillionCpuMs: 0.02, perGbSecond: 0 };
 
+export type LogFormat = 'json' | 'pretty';
+
+export interface ObservabilityConfig {
+  /** `json`: one JSON object per line on stdout, for log shippers; `pretty`: text lines on stderr. */
+  logFormat: LogFormat;
+  /** Where spans are POSTed (OTLP/HTTP JSON), the full URL ending in /v1/traces; null: no export. */
+  otlpTracesUrl: string | null;
+}
+
 export interface ServeConfig {
   ip: string;
   port: number;
@@ -48,6 +57,7 @@ export interface ServeConfig {
   cost: CostPrices;
   /** On SIGTERM, in-flight requests and waitUntil work get this long. */
   shutdownGraceMs: number;
+  observability: ObservabilityConfig;
 }
 
 export class ServeConfigError extends Error {
@@ -71,7 +81,34 @@ export function defaultServeConfig(cwd: string): ServeConfig {
     pool: { maxResident: 2_000, maxResidentMb: 4_096, spares: 2 },
     cost: { ...DEFAULT_COST },
     shutdownGraceMs: 30_000,
+    observability: { logFormat: 'json', otlpTracesUrl: otlpFromEnv(process.env) },
   };
+}
+
+/**
+ * The OpenTelemetry SDKs' variables: the traces endpoint is used as given, the general one gets
+ * /v1/traces appended. @see https://opentelemetry.io/docs/specs/otel/protocol/exporter/
+ */
+export function otlpFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (traces !== undefined && traces !== '') return otlpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces, false);
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base === undefined || base === '' ? null : otlpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base, true);
+}
+
+/** An http(s) endpoint, with /v1/traces appended to a base endpoint. */
+export function otlpUrl(where: string, value: string, base: boolean): string {
+  const url = URL.parse(value);
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') {
+    throw new ServeConfigError(`${where} must be an http(s) URL like http://127.0.0.1:4318, got ${JSON.stringify(value)}`);
+  }
+  return base ? `${url.origin}${url.pathname.replace(/\/+$/, '')}/v1/traces${url.search}` : url.href;
+}
+
+export function parseLogFormat(where: string, value: unknown): LogFormat {
+  if (value === 'json') return 'json';
+  if (value === 'pretty' || value === 'text') return 'pretty';
+  throw new ServeConfigError(`${where} must be "json" or "pretty", got ${JSON.stringify(value)}`);
 }
 
 type Table = Record<string, unknown>;
@@ -114,7 +151,7 @@ const COST_KEYS: Record<string, keyof CostPrices> = {
 
 /** Applies a parsed config file's keys (snake_case, as wrangler's) onto `config`. */
 function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: string): void {
-  const known = new Set(['ip', 'port', 'admin_ip', 'admin_port', 'data', 'engines', 'admin_token', 'dev_routes', 'egress_allow', 'limits', 'pool', 'cost', 'shutdown_grace_ms']);
+  const known = new Set(['ip', 'port', 'admin_ip', 'admin_port', 'data', 'engines', 'admin_token', 'dev_routes', 'egress_allow', 'limits', 'pool', 'cost', 'shutdown_grace_ms', 'observability']);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new ServeConfigError(`${file}: unknown key "${key}"`);
   const at = (key: string) => `${file}: "${key}"`;
   if (raw.ip !== undefined) config.ip = string(at('ip'), raw.ip);
@@ -150,6 +187,14 @@ function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: strin
       else throw new ServeConfigError(`${file}: unknown key "pool.${key}" (known: max_resident, max_resident_mb, spares)`);
     }
   }
+  if (raw.observability !== undefined) {
+    if (!isTable(raw.observability)) throw new ServeConfigError(`${at('observability')} must be a table`);
+    for (const [key, value] of Object.entries(raw.observability)) {
+      if (key === 'log_format') config.observability.logFormat = parseLogFormat(`${file}: "observability.log_format"`, value);
+      else if (key === 'otlp_endpoint') config.observability.otlpTracesUrl = otlpUrl(`${file}: "observability.otlp_endpoint"`, string(`${file}: "observability.otlp_endpoint"`, value), true);
+      else throw new ServeConfigError(`${file}: unknown key "observability.${key}" (known: log_format, otlp_endpoint)`);
+    }
+  }
   if (raw.cost !== undefined) {
     if (!isTable(raw.cost)) throw new ServeConfigError(`${at('cost')} must be a table`);
     for (const [key, value] of Object.entries(raw.cost)) {
@@ -169,6 +214,7 @@ export interface ServeFlags {
   data?: string | undefined;
   engines?: number | undefined;
   token?: string | undefined;
+  logFormat?: LogFormat | undefined;
 }
 
 /** Defaults, then the config file, then flags. */
@@ -198,5 +244,6 @@ export function readServeConfig(cwd: string, flags: ServeFlags): ServeConfig {
   if (flags.data !== undefined) config.dataDir = resolve(cwd, flags.data);
   if (flags.engines !== undefined) config.engines = flags.engines;
   if (flags.token !== undefined) config.adminToken = flags.token;
+  if (flags.logFormat !== undefined) config.observability.logFormat = flags.logFormat;
   return config;
 }

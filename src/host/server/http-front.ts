@@ -4,10 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HEADER_SEPARATOR } from '../../shared/boundary.js';
 import { LOOP_DETECTED, MAX_HOPS, VIA_HEADER, hopsOf } from '../outbound/loop-limit.js';
+import { parseTraceparent } from '../observability/tracing/trace-context.js';
 import { hostOf, pathOf, requestUrl } from './request-url.js';
 import { isByteSource, type ByteSource } from '../isolates/byte-source.js';
 import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
 import { RequestBodySource } from './request-body-source.js';
+import { acceptUpgrades, answerUpgrade } from './websocket-upgrade.js';
 
 /** Workers accepts request bodies up to 100 MB on most plans; larger ones get 413. */
 export const MAX_REQUEST_BODY = 100 * 1024 * 1024;
@@ -24,18 +26,25 @@ export interface FrontOptions {
   /** Picks the worker for a request, or null for a 404. */
   route(host: string, path: string): Target | null;
   onError?: (err: unknown) => void;
+  /** Answers a request itself (true) before any routing: islet dev's reserved /__islet/ paths. */
+  intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** The id a request is traced by: W3C traceparent's trace-id, X-Trace-ID, or a new one. */
 export function traceIdOf(req: IncomingMessage): string {
+  return traceOf(req).traceId;
+}
+
+/** The request's trace id, and the caller's span when a valid traceparent names one. */
+function traceOf(req: IncomingMessage): { traceId: string; parentSpanId: string | undefined } {
   const traceparent = req.headers.traceparent;
   if (typeof traceparent === 'string') {
-    const parts = traceparent.split('-');
-    if (parts.length >= 4 && /^[0-9a-f]{32}$/.test(parts[1]!)) return parts[1]!;
+    const parsed = parseTraceparent(traceparent);
+    if (parsed !== null) return { traceId: parsed.traceId, parentSpanId: parsed.parentId };
   }
   const given = req.headers['x-trace-id'];
-  if (typeof given === 'string' && TRACE_ID.test(given)) return given;
-  return newTraceId();
+  if (typeof given === 'string' && TRACE_ID.test(given)) return { traceId: given, parentSpanId: undefined };
+  return { traceId: newTraceId(), parentSpanId: undefined };
 }
 
 // A W3C trace-id (32 hex digits): 16 random per process, then a counter. Unique without paying for
@@ -88,6 +97,8 @@ function readBody(req: IncomingMessage): Promise<ArrayBuffer | null | 'too-large
 }
 
 function writeResponse(req: IncomingMessage, res: ServerResponse, response: OutgoingResponse, traceId: string): void {
+  const { webSocket } = response;
+  if (webSocket !== undefined) { answerUpgrade(req, res, { ...response, webSocket }, traceId); return; }
   const body = response.body;
   // Already answered (413 for a body that grew past the limit while it streamed): nobody reads this one.
   if (res.headersSent || res.destroyed) {
@@ -205,11 +216,12 @@ export function createHttpFront(options: FrontOptions): Server {
   const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | ByteSource | null, hops: number) => {
     const headers = encodeRawHeaders(req.rawHeaders);
     if (headers === null) { plain(res, 400, 'Bad Request: more than one Host header.\n'); return; }
-    const traceId = traceIdOf(req);
-    target.fetch({ method: req.method ?? 'GET', url, headers, body, traceId, hops })
+    const { traceId, parentSpanId } = traceOf(req);
+    target.fetch({ method: req.method ?? 'GET', url, headers, body, traceId, hops, parentSpanId })
       .then((response) => writeResponse(req, res, response, traceId), failed(res));
   };
-  return createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
+  const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
+    if (options.intercept?.(req, res) === true) return;
     const url = requestUrl(req.headers.host, req.url ?? '');
     if (url === null) { plain(res, 400, 'Bad Request: the Host header or the request target is not valid.\n'); return; }
     const path = pathOf(url);
@@ -239,6 +251,9 @@ export function createHttpFront(options: FrontOptions): Server {
       else dispatch(req, res, target, url, body, hops);
     }, failed(res));
   });
+  // WebSocket upgrades take the same path; a 101 with the worker's socket is answered in writeResponse.
+  acceptUpgrades(server, (req, res) => server.emit('request', req, res));
+  return server;
 }
 
 export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

@@ -41,6 +41,9 @@ export class DevWorker {
 
   get config(): WorkerConfig | null { return this.#config; }
 
+  /** The worker serving now (the dashboard reads its cold starts and heap). */
+  get current(): ResidentWorker | null { return this.#current; }
+
   /** First build; throws when the project cannot be built or loaded, so the CLI can exit with the error. */
   async start(): Promise<WorkerConfig> {
     await this.#build();

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import jsonc from 'jsonc-parser';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { DEFAULT_LIMITS, type KvNamespaceConfig, type VarValue, type WorkerConfig } from './worker-config.js';
+import { readDurableObjects } from './read-durable-objects.js';
+import { hasQueues, readQueues } from './queues-config.js';
+import { CronExpressionError, parseCronList } from '../scheduling/cron-expression.js';
+import { DEFAULT_LIMITS, type AnalyticsDatasetConfig, type KvNamespaceConfig, type ServiceBindingConfig, type VarValue, type WorkerConfig } from './worker-config.js';
 
 export type ConfigErrorCode =
   | 'CONFIG_NOT_FOUND'
@@ -34,7 +37,7 @@ export interface ReadWorkerConfigOptions {
   readDevVars?: boolean;
 }
 
-export type ReadWorkerConfigResult = WorkerConfig & { routes: string[]; warnings: string[] };
+export type ReadWorkerConfigResult = WorkerConfig & { routes: string[]; services: ServiceBindingConfig[]; crons: string[]; warnings: string[] };
 
 // Same names and order as wrangler's findWranglerConfig.
 const MAX_CPU_MS = 300_000;
@@ -44,8 +47,8 @@ export const CONFIG_FILE_NAMES = ['wrangler.json', 'wrangler.jsonc', 'wrangler.t
 // Keys a Workers project may rely on at runtime or build time; silently dropping them would
 // make the worker misbehave in ways that are hard to trace back to the config.
 const UNSUPPORTED_KEYS = [
-  'durable_objects', 'r2_buckets', 'd1_databases', 'services', 'queues', 'analytics_engine_datasets',
-  'triggers', 'vectorize', 'hyperdrive', 'ai', 'browser', 'workflows', 'send_email', 'mtls_certificates',
+  'r2_buckets', 'd1_databases', 'queues',
+  'vectorize', 'hyperdrive', 'ai', 'browser', 'workflows', 'send_email', 'mtls_certificates',
   'dispatch_namespaces', 'tail_consumers', 'ratelimits', 'secrets_store_secrets', 'pipelines', 'images',
   'version_metadata', 'containers', 'assets', 'site', 'wasm_modules', 'text_blobs', 'data_blobs', 'unsafe',
   'build', 'rules', 'define', 'alias', 'tsconfig', 'no_bundle', 'find_additional_modules', 'node_compat',
@@ -54,6 +57,7 @@ const UNSUPPORTED_KEYS = [
 const NODE_COMPAT_FLAGS = new Set(['nodejs_compat', 'nodejs_compat_v2', 'nodejs_als']);
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u;
 const COMPAT_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATASET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Nearest directory wins; within one directory, wrangler's file order decides. */
 export function findConfig(dir: string): string | null {
@@ -160,6 +164,43 @@ export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerCo
     kvNamespaces.push({ binding, id });
   });
 
+  const services: ServiceBindingConfig[] = [];
+  const rawServices = raw['services'] ?? [];
+  if (!Array.isArray(rawServices)) fail('INVALID_TYPE', 'services', 'must be an array of tables');
+  (rawServices as unknown[]).forEach((item, index) => {
+    const at = `services[${index}]`;
+    if (!isTable(item)) return fail('INVALID_TYPE', at, 'must be a table with "binding" and "service"');
+    const { binding, service, entrypoint } = item;
+    if (typeof binding !== 'string') return fail('INVALID_TYPE', `${at}.binding`, 'must be a string');
+    if (typeof service !== 'string' || service === '') return fail('INVALID_TYPE', `${at}.service`, 'must be the name of a worker');
+    if (entrypoint !== undefined && (typeof entrypoint !== 'string' || !IDENTIFIER.test(entrypoint))) {
+      return fail('INVALID_TYPE', `${at}.entrypoint`, 'must be the name of an export of the target worker');
+    }
+    if (item['environment'] !== undefined) warnings.push(`${file}: ${at}.environment is ignored; Islet has no named environments`);
+    claim(binding, `${at}.binding`, file);
+    services.push({ binding, service, ...(entrypoint !== undefined ? { entrypoint: entrypoint as string } : {}) });
+  });
+
+  const analyticsEngineDatasets: AnalyticsDatasetConfig[] = [];
+  const rawDatasets = raw['analytics_engine_datasets'] ?? [];
+  if (!Array.isArray(rawDatasets)) fail('INVALID_TYPE', 'analytics_engine_datasets', 'must be an array of tables');
+  (rawDatasets as unknown[]).forEach((item, index) => {
+    const at = `analytics_engine_datasets[${index}]`;
+    if (!isTable(item)) return fail('INVALID_TYPE', at, 'must be a table with "binding" and "dataset"');
+    const binding = item['binding'];
+    if (typeof binding !== 'string') return fail('INVALID_TYPE', `${at}.binding`, 'must be a string');
+    // As on Workers, a dataset not named is named after its binding.
+    const dataset = item['dataset'] ?? binding;
+    if (typeof dataset !== 'string' || !DATASET_NAME.test(dataset)) return fail('INVALID_TYPE', `${at}.dataset`, 'must be 1 to 64 letters, digits, "-" or "_"');
+    claim(binding, `${at}.binding`, file);
+    analyticsEngineDatasets.push({ binding, dataset });
+  });
+
+  const crons = readCrons(raw['triggers'], fail);
+  const objects = readDurableObjects(raw, name, (key, problem) => fail('INVALID_TYPE', key, problem),
+    (binding, key) => claim(binding, key, file), (text) => warnings.push(`${file}: ${text}`));
+  const queues = readQueues(raw, (key, problem) => fail('INVALID_TYPE', key, problem), (binding, key) => claim(binding, key, file));
+
   // Overrides replace a var of the same name, but must not shadow a KV binding.
   const override = (entries: Record<string, string>, source: string): void => {
     for (const [key, value] of Object.entries(entries)) {
@@ -185,7 +226,21 @@ export function readWorkerConfig(options: ReadWorkerConfigOptions): ReadWorkerCo
 
   const routes = readRoutes(raw, fail);
 
-  return { name, main, compatibilityDate, vars, kvNamespaces, limits, routes, configPath, rootDir, warnings };
+  return { name, main, compatibilityDate, vars, kvNamespaces, analyticsEngineDatasets, ...objects, ...(hasQueues(queues) ? { queues } : {}), limits, routes, services, crons, configPath, rootDir, warnings };
+}
+
+/** `[triggers] crons = [...]`: each expression checked now, so a typo fails here and not at deploy time. */
+function readCrons(triggers: unknown, fail: Fail): string[] {
+  if (triggers === undefined) return [];
+  if (!isTable(triggers)) return fail('INVALID_TYPE', 'triggers', 'must be a table with "crons"');
+  const list = triggers['crons'] ?? [];
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) return fail('INVALID_TYPE', 'triggers.crons', 'must be an array of cron expressions');
+  try {
+    return parseCronList(list as string[]);
+  } catch (err) {
+    if (err instanceof CronExpressionError) return fail('INVALID_TYPE', 'triggers.crons', err.message);
+    throw err;
+  }
 }
 
 /**

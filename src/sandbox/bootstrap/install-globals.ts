@@ -25,6 +25,9 @@ import { DOM_GLOBALS } from '../web/dom/globals.js';
 import { installURLPattern } from '../web/url/url-pattern.js';
 import { installWebAssembly } from '../web/wasm/webassembly.js';
 import { KVNamespace } from '../bindings/kv/kv-namespace.js';
+import { CloseEvent } from '../web/websocket/close-event.js';
+import { WebSocket, WebSocketPair } from '../web/websocket/websocket.js';
+import { Cache, CacheStorage, createCaches } from '../bindings/cache/cache.js';
 import { PromisePrototypeThen, PromiseResolve, ReflectApply, TypeErrorCtor } from './primordials.js';
 
 // @see https://html.spec.whatwg.org/multipage/timers-and-user-prompts.html#microtask-queuing
@@ -58,7 +61,9 @@ export function installGlobals(global: Record<string, unknown>): void {
     Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder, Blob, DOMException,
     Crypto, crypto, CryptoKey, SubtleCrypto, Performance, performance, console, fetch, atob, btoa, structuredClone, queueMicrotask,
     setTimeout, setInterval, clearTimeout, clearInterval, ExecutionContext, KVNamespace,
+    WebSocket, WebSocketPair, CloseEvent,
     navigator: new Navigator(),
+    Cache, CacheStorage, caches: createCaches(),
     ...DOM_GLOBALS,
   };
   for (const name of Object.keys(values)) {

@@ -11,9 +11,11 @@ import { Headers } from '../web/fetch/headers.js';
 import { Request } from '../web/fetch/request.js';
 import { Response } from '../web/fetch/response.js';
 import { declaredStreamLength } from '../web/streams/streams.js';
+import { handOffToHost } from '../web/websocket/websocket.js';
 import { pullBody, streamResponseBody } from './body-streams.js';
 import { incomingBodyStream } from '../web/fetch/incoming-body.js';
 import { ExecutionContext, type RequestState } from './execution-context.js';
+import { handlerFor } from './entrypoints.js';
 import { installedEnv, installedHandler } from './worker-module.js';
 
 // Response bodies given whole (strings, bytes) are capped so one response cannot fill the isolate's heap twice over.
@@ -26,7 +28,7 @@ const MAX_FAILURE_TEXT = 16 * 1024;
  * What the log shows for a thrown value. Tenant objects can make `stack`, `message` or `toString`
  * throw, so every step is guarded: reporting a failure must never become a failure of the runtime.
  */
-function describeThrown(err: unknown): string {
+export function describeThrown(err: unknown): string {
   let text: string;
   try {
     if (err instanceof ErrorCtor) {
@@ -70,12 +72,15 @@ function deliver(state: RequestState, response: Response, body: string | ArrayBu
   else finish(state);
 }
 
-function send(state: RequestState, result: unknown): void {
+/** Sends a handler's result out as the response of `state`'s request (Durable Objects' fetch events too). */
+export function send(state: RequestState, result: unknown): void {
   try {
     if (!(result instanceof Response)) {
       failAndFinish(state, new TypeErrorCtor("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
       return;
     }
+    const webSocket = Response.webSocketOf(result);
+    if (webSocket !== null && result.status === 101) { acceptSocket(state, result, webSocket); return; }
     // Strings and bytes leave in this same turn, whole; a stream body is pulled by the host as its
     // client takes the bytes.
     if (!BodyHolder.hasStreamBody(result)) {
@@ -101,6 +106,25 @@ function send(state: RequestState, result: unknown): void {
   }
 }
 
+/** A 101 with a WebSocket: like waitUntil work, the socket keeps the request open until it closes. */
+function acceptSocket(state: RequestState, response: Response, webSocket: Parameters<typeof handOffToHost>[0]): void {
+  state.waiting++;
+  let open = true;
+  const ended = () => {
+    if (!open) return;
+    open = false;
+    state.waiting--;
+    if (state.waiting === 0 && state.responded) state.onIdle();
+  };
+  try {
+    handOffToHost(webSocket, state.reqId, ended);
+  } catch (err) {
+    ended();
+    throw err;
+  }
+  deliver(state, response, null);
+}
+
 function finish(state: RequestState): void {
   if (state.responded) return;
   state.responded = true;
@@ -108,11 +132,17 @@ function finish(state: RequestState): void {
 }
 
 /** Host entry. Never throws: whatever the tenant does is reported as this request's failure. */
-export function dispatchFetch(reqId: number, method: string, url: string, headers: string, body: ArrayBuffer | null | true, cfJson: string | null): void {
-  const handler = installedHandler();
+export function dispatchFetch(reqId: number, method: string, url: string, headers: string, body: ArrayBuffer | null | true, cfJson: string | null, entrypoint?: string | null): void {
+  // `entrypoint`: a service binding's named WorkerEntrypoint class.
+  const handler = entrypoint === undefined || entrypoint === null ? installedHandler() : handlerFor(entrypoint);
   const state: RequestState = { reqId, responded: false, waiting: 0, onIdle: () => hostNotify(Op.RequestDone, reqId) };
   if (handler === null) {
     fail(reqId, new ErrorCtor('No worker is installed in this isolate.'));
+    return;
+  }
+  // Workers' own words for a request to a worker that exports no fetch handler (a cron-only module).
+  if (handler.fetch === null) {
+    failAndFinish(state, new ErrorCtor('Handler does not export a fetch() function.'));
     return;
   }
   let result: unknown;

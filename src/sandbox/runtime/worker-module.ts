@@ -2,14 +2,19 @@
 import type { BindingDescriptor } from '../../shared/bindings.js';
 import { buildBindings } from '../bindings/env-bindings.js';
 import { JSONParse, ObjectFreeze } from '../bootstrap/primordials.js';
+import { handlerObject } from './entrypoints.js';
 
-export interface FetchHandler { fetch: (request: unknown, env: unknown, ctx: unknown) => unknown; self: unknown }
+/** `fetch` is null for a module that only handles other events (a scheduled-only worker). */
+export interface FetchHandler { fetch: ((request: unknown, env: unknown, ctx: unknown) => unknown) | null; self: unknown }
 
 let handler: FetchHandler | null = null;
 let env: Record<string, unknown> = {};
+let moduleExports: Record<string, unknown> = {};
 
 export function installedHandler(): FetchHandler | null { return handler; }
 export function installedEnv(): Record<string, unknown> { return env; }
+/** The module's namespace: named WorkerEntrypoint classes a service binding may name. */
+export function installedExports(): Record<string, unknown> { return moduleExports; }
 
 /**
  * Host entry. Returns null on success or a message saying what is wrong with the module, the way
@@ -20,14 +25,22 @@ export function install(namespace: Record<string, unknown>, varsJson: string, bi
   if (exported === undefined) {
     return 'The worker has no default export. Export a handler object: export default { async fetch(request, env, ctx) { ... } }';
   }
-  const target = exported as { fetch?: unknown };
-  if ((typeof exported !== 'object' && typeof exported !== 'function') || exported === null || typeof target.fetch !== 'function') {
-    return 'The default export has no fetch handler. Export a handler object: export default { async fetch(request, env, ctx) { ... } }';
+  if ((typeof exported !== 'object' && typeof exported !== 'function') || exported === null) {
+    return 'The default export is not a handler object. Export one: export default { async fetch(request, env, ctx) { ... } }';
+  }
+  // Each read once: a getter must not answer the check one way and the call another.
+  // A WorkerEntrypoint class is served through an object that builds an instance per event.
+  const target = handlerObject(exported);
+  const fetch = target.fetch;
+  // A module may handle only cron triggers or queue batches; a request to it then fails as on Workers.
+  if (!(typeof fetch === 'function' || typeof target.scheduled === 'function' || typeof target.queue === 'function' || target.rpcOnly === true)) {
+    return 'The default export has no handler (fetch, scheduled or queue). Export a handler object: export default { async fetch(request, env, ctx) { ... } }';
   }
   const built: Record<string, unknown> = JSONParse(varsJson) as Record<string, unknown>;
   const problem = buildBindings(built, JSONParse(bindingsJson) as BindingDescriptor[], namespace);
   if (problem !== null) return problem;
   env = ObjectFreeze(built);
-  handler = { fetch: target.fetch as FetchHandler['fetch'], self: exported };
+  moduleExports = namespace;
+  handler = { fetch: typeof fetch === 'function' ? fetch as FetchHandler['fetch'] : null, self: target };
   return null;
 }

@@ -2,7 +2,7 @@
 // isolated-vm: everything above it deals in plain values and the outcomes defined here.
 import ivm from 'isolated-vm';
 import { setFlagsFromString } from 'node:v8';
-import { BRIDGE_GLOBAL, ENTRIES_GLOBAL, ENTRY_NAMES, type EntryName, type HostReply } from '../../../shared/boundary.js';
+import { BRIDGE_GLOBAL, BUILTIN_MODULES, BUILTIN_MODULES_KEY, ENTRIES_GLOBAL, ENTRY_NAMES, type EntryName, type HostReply } from '../../../shared/boundary.js';
 import { createEntryGuard, ENTRY_THREW } from './entry-guard.js';
 import type { RuntimeImage } from './runtime-image.js';
 
@@ -37,6 +37,8 @@ export class SandboxIsolate {
   readonly #entries = new Map<EntryName, EntryRef>();
   #rethrow: EntryRef;
   #module: ivm.Module | null = null;
+  /** The runtime's values for the modules it provides (`cloudflare:workers`). */
+  readonly #builtins: ivm.Reference<Record<string, unknown>>;
   #reportingRejection = false;
 
   constructor(image: RuntimeImage, memoryMb: number) {
@@ -53,6 +55,7 @@ export class SandboxIsolate {
     const guard = createEntryGuard(this.isolate, this.context);
     this.#rethrow = guard.rethrow;
     for (const name of ENTRY_NAMES) this.#entries.set(name, guard.guard(entries.getSync(name, { reference: true }) as EntryRef));
+    this.#builtins = entries.getSync(BUILTIN_MODULES_KEY, { reference: true }) as ivm.Reference<Record<string, unknown>>;
     entries.release();
     this.bootMs = performance.now() - started;
   }
@@ -84,6 +87,7 @@ export class SandboxIsolate {
     const started = performance.now();
     try {
       module.instantiateSync(this.context, (specifier) => {
+        if (Object.hasOwn(BUILTIN_MODULES, specifier)) return this.#builtinModule(specifier);
         throw new Error(`Cannot resolve import "${specifier}": a worker must be bundled into one module.`);
       });
       module.evaluateSync({ timeout });
@@ -98,6 +102,21 @@ export class SandboxIsolate {
       throw new ModuleLoadError(`Uncaught ${message}`);
     }
     this.#module = module;
+  }
+
+  /**
+   * A module the runtime provides, linked as a few lines that re-export the runtime's values. They reach
+   * it under a global that exists only between linking and the module's first line, which deletes it:
+   * no tenant code runs in between.
+   */
+  #builtinModule(specifier: string): ivm.Module {
+    const names = BUILTIN_MODULES[specifier]!;
+    const values = this.#builtins.getSync(specifier, { reference: true }) as ivm.Reference<Record<string, unknown>>;
+    const key = JSON.stringify(`__isletModule ${specifier}`);
+    this.context.global.setSync(JSON.parse(key) as string, values.derefInto());
+    values.release();
+    const source = `const m = globalThis[${key}];\ndelete globalThis[${key}];\n${names.map((n) => `export const ${n} = m[${JSON.stringify(n)}];`).join('\n')}\n`;
+    return this.isolate.compileModuleSync(source, { filename: specifier });
   }
 
   /** Hands the evaluated module and its env description to the runtime; returns an error message or null. */

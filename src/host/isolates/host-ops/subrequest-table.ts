@@ -3,7 +3,7 @@
 // to the client, it is aborted, its request's context ends, or the instance goes; whichever comes
 // first aborts undici's request if it is still running, so the origin sees the connection close.
 import { ErrorKind, type HostReply } from '../../../shared/boundary.js';
-import type { Outbound, SubrequestHead } from '../../outbound/outbound-fetch.js';
+import type { Outbound, SubrequestHead, SubrequestInit } from '../../outbound/outbound-fetch.js';
 import { RequestBodyFeed } from '../../outbound/request-body-feed.js';
 import { SubrequestBody } from '../../outbound/subrequest-body.js';
 import type { ByteSource } from '../byte-source.js';
@@ -22,10 +22,13 @@ interface Subrequest {
   reading: boolean;
 }
 
-/** isolated-vm copies a whole ArrayBuffer: hand it exactly the chunk's bytes. */
+/**
+ * isolated-vm copies a whole ArrayBuffer: hand it exactly the chunk's bytes. (Uint8Array's slice, not
+ * the chunk's own: a Buffer's slice is a view of the same memory, e.g. of a whole IPC message.)
+ */
 function exact(chunk: Uint8Array): ArrayBuffer {
   return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer ? chunk.buffer
-    : chunk.slice().buffer as ArrayBuffer;
+    : Uint8Array.prototype.slice.call(chunk).buffer as ArrayBuffer;
 }
 
 function isHead(value: SubrequestHead | HostReply): value is SubrequestHead {
@@ -47,6 +50,13 @@ export function guarded<T extends Promise<HostReply> | HostReply>(operation: () 
   }
 }
 
+/**
+ * Sends a parsed subrequest and resolves at its head; never rejects. The network (Outbound.send) by
+ * default; a service binding sends to another worker instead (bindings/service).
+ */
+export type SubrequestSender = (init: SubrequestInit, body: string | ArrayBuffer | AsyncIterable<Uint8Array> | null,
+  controller: AbortController, ctx: RequestContext) => Promise<SubrequestHead | HostReply>;
+
 export class SubrequestTable {
   readonly #current: () => RequestContext | null;
   readonly #outbound: Outbound;
@@ -61,13 +71,14 @@ export class SubrequestTable {
   get size(): number { return this.#entries.size; }
 
   /** (method, url, headers, body, redirect) from the isolate: starts the subrequest and answers its handle. */
-  start(ctx: RequestContext, args: unknown[]): HostReply {
+  start(ctx: RequestContext, args: unknown[], sender?: SubrequestSender): HostReply {
     const init = this.#outbound.parse(args);
     if (init === undefined || Array.isArray(init)) return init;
     const controller = new AbortController();
     const feed = init.body === true ? new RequestBodyFeed() : null;
     const handle = this.#nextHandle++;
-    const head = this.#outbound.send(init, feed ?? (init.body === true ? null : init.body), controller, ctx.hops);
+    const body = feed ?? (init.body === true ? null : init.body);
+    const head = sender === undefined ? this.#outbound.send(init, body, controller, ctx.hops, ctx.traceId) : sender(init, body, controller, ctx);
     const entry: Subrequest = { ctx, controller, feed, head, body: null, reading: false };
     this.#entries.set(handle, entry);
     void head.then((outcome) => {

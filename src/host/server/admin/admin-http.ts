@@ -20,8 +20,21 @@ export interface AdminRequest {
   json(): unknown;
 }
 
-/** What a handler returns: JSON, or raw bytes (KV values). */
-export type AdminReply = { status: number; json: unknown } | { status: number; bytes: Uint8Array; contentType: string };
+/** What a handler returns: JSON, raw bytes (KV values), or a stream that runs until either side ends it (tails). */
+export type AdminReply = { status: number; json: unknown } | { status: number; bytes: Uint8Array; contentType: string }
+  | { status: number; contentType: string; stream: (out: ReplyStream) => void };
+
+/** A streamed reply's side of the connection. Each write goes out at once (no buffering by the server). */
+export interface ReplyStream {
+  write(text: string): void;
+  /** Bytes written that the client has not taken yet: a slow client shows here. */
+  readonly buffered: number;
+  /** `listener` runs once the client's socket has taken everything written so far. */
+  onDrain(listener: () => void): void;
+  /** `listener` runs once, when the connection closes, whichever side closed it. */
+  onClose(listener: () => void): void;
+  end(): void;
+}
 
 export interface AdminRoute {
   method: string;
@@ -34,10 +47,22 @@ export const PREFIX = '/api/v1';
 
 const STATUS_OF: Record<string, number> = {
   invalid_request: 400, unauthorized: 401, not_found: 404, method_not_allowed: 405, conflict: 409, too_large: 413,
-  deploy_failed: 422, internal: 500,
+  deploy_failed: 422, too_many_requests: 429, internal: 500,
 };
 
 function send(res: ServerResponse, reply: AdminReply): void {
+  if ('stream' in reply) {
+    res.writeHead(reply.status, { 'content-type': reply.contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.flushHeaders();
+    reply.stream({
+      write: (text) => { if (!res.destroyed) res.write(text); },
+      get buffered() { return res.writableLength; },
+      onDrain: (listener) => { res.on('drain', listener); },
+      onClose: (listener) => { res.once('close', listener); },
+      end: () => { res.end(); },
+    });
+    return;
+  }
   if ('bytes' in reply) {
     res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': reply.bytes.byteLength });
     res.end(reply.bytes);
@@ -75,8 +100,21 @@ function decodeParams(match: RegExpExecArray): string[] | null {
   }
 }
 
-export function createAdminServer(token: string, routes: readonly AdminRoute[], onError: (err: unknown) => void, rootRoutes: readonly AdminRoute[] = []): Server {
+/**
+ * Answers a request before the token check, or returns false. For pages a browser loads (it cannot
+ * send a bearer header when it navigates); they must hold no data, which their API calls fetch with
+ * the token.
+ */
+export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function createAdminServer(token: string, routes: readonly AdminRoute[], onError: (err: unknown) => void, rootRoutes: readonly AdminRoute[] = [], pages?: PublicHandler): Server {
+  return createServer(adminHandler(token, routes, onError, rootRoutes, pages));
+}
+
+/** The admin API as a request listener, for servers that mount it under a path of their own (islet dev). */
+export function adminHandler(token: string, routes: readonly AdminRoute[], onError: (err: unknown) => void, rootRoutes: readonly AdminRoute[] = [], pages?: PublicHandler): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (pages?.(req, res) === true) return;
     if (!bearerMatches(req.headers.authorization, token)) {
       res.setHeader('www-authenticate', 'Bearer realm="islet-admin"');
       send(res, errorReply('unauthorized', 'A valid admin token is required: send "Authorization: Bearer <token>" (ISLET_ADMIN_TOKEN).'));
@@ -123,12 +161,12 @@ export function createAdminServer(token: string, routes: readonly AdminRoute[], 
     }
     send(res, pathMatched ? errorReply('method_not_allowed', `${req.method} is not allowed on ${url.pathname}`) : errorReply('not_found', `No admin endpoint at ${url.pathname}`));
   };
-  return createServer((req, res) => {
+  return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof ControlError) { send(res, errorReply(err.code, err.message)); return; }
       onError(err);
       if (!res.headersSent) send(res, errorReply('internal', 'The server failed to handle this request; see its log.'));
       else res.destroy();
     });
-  });
+  };
 }

@@ -7,6 +7,8 @@ import { NAME_PATTERN, type Deployment, type WorkerRecord } from '../../control/
 import { costOf, type UsageSource } from '../../observability/metrics/cost-model.js';
 import type { Platform } from '../../platform/platform.js';
 import { errorReply, type AdminReply, type AdminRequest, type AdminRoute } from './admin-http.js';
+import { analyticsRoute } from './analytics-route.js';
+import { scheduledRoute } from './scheduled-route.js';
 
 const NAME = '([^/]+)';
 const ok = (json: unknown, status = 200): AdminReply => ({ status, json });
@@ -40,6 +42,21 @@ function workerSummary(platform: Platform, worker: WorkerRecord) {
     deployment: deploymentSummary(platform, worker.deployment),
     routes: platform.store.workerRoutes(worker.name),
     quarantine: worker.quarantine,
+    triggers: triggersOf(platform, worker.name),
+  };
+}
+
+/** The worker's cron triggers, when each is next due, and the last run of each (also of triggers it no longer has). */
+function triggersOf(platform: Platform, name: string) {
+  const runs = new Map(platform.store.cronRuns(name).map((run) => [run.cron, run]));
+  const triggers = platform.triggers(name).map(({ cron, next }) => ({ cron, next, lastRun: lastRunOf(runs.get(cron)) }));
+  for (const [cron, run] of runs) if (!triggers.some((t) => t.cron === cron)) triggers.push({ cron, next: null, lastRun: lastRunOf(run) });
+  return triggers;
+}
+
+function lastRunOf(run: ReturnType<Platform['store']['cronRuns']>[number] | undefined) {
+  return run === undefined ? null : {
+    scheduledTime: new Date(run.scheduledTime).toISOString(), startedAt: run.startedAt, outcome: run.outcome, durationMs: Math.round(run.durationMs * 10) / 10,
   };
 }
 
@@ -188,5 +205,7 @@ export function adminRoutes(platform: Platform, usage: UsageSource): AdminRoute[
         return ok({ ok: true });
       },
     },
+    analyticsRoute(platform),
+    scheduledRoute(platform),
   ];
 }

@@ -5,7 +5,7 @@
 import { Op } from '../../../shared/boundary.js';
 import { hostCall } from '../../bootstrap/host.js';
 import {
-  RangeErrorCtor, RegExpPrototypeExec, StringPrototypeCharCodeAt, StringPrototypeSlice, Uint8ArrayCtor,
+  RangeErrorCtor, RegExpPrototypeExec, StringPrototypeCharCodeAt, StringPrototypeSlice, StringPrototypeToLowerCase, Uint8ArrayCtor,
 } from '../../bootstrap/primordials.js';
 import { exactBuffer, toBytes } from './bytes.js';
 
@@ -13,11 +13,13 @@ const UTF8_LABELS = new Set(['unicode-1-1-utf-8', 'unicode11utf8', 'unicode20utf
 /** The encodings whose decoders drop a leading byte order mark. */
 const BOM_ENCODINGS = new Set(['utf-8', 'utf-16le', 'utf-16be']);
 const NON_ASCII = /[^\0-\x7f]/;
+// Through exec: String.prototype.replace would call the RegExp's exec, which a tenant may have replaced.
+const TRIMMED = /^[\t\n\f\r ]*([^]*?)[\t\n\f\r ]*$/;
 
 /** @see https://encoding.spec.whatwg.org/#concept-encoding-get: ASCII whitespace and ASCII case only. */
 function normalizeLabel(label: string): string | null {
   if (RegExpPrototypeExec(NON_ASCII, label) !== null) return null;
-  return label.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '').toLowerCase();
+  return StringPrototypeToLowerCase(RegExpPrototypeExec(TRIMMED, label)![1]!);
 }
 
 export class TextDecoder {

@@ -15,7 +15,17 @@ import { SubrequestResponseBody, writeRequestBody } from './subrequest-body.js';
 
 type FetchHead = [number, string, string, boolean, string, boolean];
 
-export async function fetch(input: unknown, init?: RequestInit): Promise<Response> {
+/** Starts a subrequest on the host and answers its handle: over the network, or to a service binding's worker. */
+export type FetchStarter = (method: string, url: string, headers: string, body: string | ArrayBuffer | null | true, redirect: string) => number;
+
+const overNetwork: FetchStarter = (method, url, headers, body, redirect) => hostCall(Op.FetchStart, method, url, headers, body, redirect) as number;
+
+export function fetch(input: unknown, init?: RequestInit): Promise<Response> {
+  return fetchWith(overNetwork, input, init);
+}
+
+/** The fetch method with the host's request started by `start`; everything after the handle is shared. */
+export async function fetchWith(start: FetchStarter, input: unknown, init?: RequestInit): Promise<Response> {
   const request = new Request(input, init);
   // Steps 4-5 of the fetch method: an aborted signal rejects with its reason, before and during the fetch.
   const signal = request.signal;
@@ -29,7 +39,7 @@ export async function fetch(input: unknown, init?: RequestInit): Promise<Respons
   } else {
     body = BodyHolder.takeForHost(request);
   }
-  const handle = hostCall(Op.FetchStart, request.method, request.url, Headers.encode(request.headers), body, request.redirect) as number;
+  const handle = start(request.method, request.url, Headers.encode(request.headers), body, request.redirect);
   return new PromiseCtor<Response>((resolve, reject) => {
     let abortBody: ((reason: unknown) => void) | null = null;
     // Abort the fetch: the host's request goes, and the response body, if there is one by now, errors.

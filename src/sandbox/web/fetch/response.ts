@@ -2,6 +2,7 @@
 import { BodyHolder, extractBody, type BodySource } from './body.js';
 import { Headers } from './headers.js';
 import { URL } from '../url/url.js';
+import { isWebSocket, type WebSocket } from '../websocket/websocket.js';
 import {
   JSONStringify, MathFloor, NumberIsFinite, RangeErrorCtor, RegExpPrototypeExec, SetPrototypeHas, TypeErrorCtor,
 } from '../../bootstrap/primordials.js';
@@ -28,6 +29,7 @@ export class Response extends BodyHolder {
   #type: 'default' | 'error' = 'default';
   #url = '';
   #redirected = false;
+  #webSocket: WebSocket | null = null;
 
   constructor(body: unknown = null, init: ResponseInit = {}) {
     super();
@@ -38,6 +40,11 @@ export class Response extends BodyHolder {
     // Workers accepts 101 for a WebSocket upgrade, which needs its webSocket; otherwise the spec's 200..599.
     if ((status < 200 || status > 599) && !(status === 101 && init?.webSocket !== undefined && init.webSocket !== null)) {
       throw new RangeErrorCtor(`Responses may only be constructed with status codes in the range 200 to 599, inclusive.`);
+    }
+    const webSocket = init?.webSocket;
+    if (webSocket !== undefined && webSocket !== null) {
+      if (!isWebSocket(webSocket)) throw new TypeErrorCtor("Failed to construct 'Response': member webSocket is not of type 'WebSocket'.");
+      this.#webSocket = webSocket;
     }
     const statusText = init?.statusText === undefined ? '' : `${init.statusText}`;
     if (statusText !== '' && RegExpPrototypeExec(REASON, statusText) === null) throw new TypeErrorCtor('Invalid statusText');
@@ -94,7 +101,9 @@ export class Response extends BodyHolder {
   get type(): string { return this.#type; }
   get url(): string { return this.#url; }
   get redirected(): boolean { return this.#redirected; }
-  get webSocket(): null { return null; }
+  get webSocket(): WebSocket | null { return this.#webSocket; }
+  /** Internal: the socket a 101 response hands to its client, read past any getter a tenant installs. */
+  static webSocketOf(response: Response): WebSocket | null { return response.#webSocket; }
   clone(): Response {
     const copy = new Response(null);
     copy.#status = this.#status;

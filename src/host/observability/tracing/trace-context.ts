@@ -1,0 +1,54 @@
+// W3C Trace Context: how a request's trace id arrives (`traceparent`) and how it leaves with the
+// worker's subrequests, so a chain of workers (and any OpenTelemetry-aware service) shares one trace.
+// @see https://www.w3.org/TR/trace-context/#traceparent-header
+import { randomFillSync } from 'node:crypto';
+
+export interface TraceParent {
+  traceId: string;
+  /** The caller's span: the parent of the span this request makes. */
+  parentId: string;
+}
+
+// version-traceid-parentid-flags, lower-case hex; later versions may append fields after a dash.
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const W3C_TRACE_ID = /^[0-9a-f]{32}$/;
+const ALL_ZERO = /^0+$/;
+
+/** The header's trace-id and parent-id, or null when it is not one the spec lets a receiver use. */
+export function parseTraceparent(value: string): TraceParent | null {
+  const match = TRACEPARENT.exec(value.trim());
+  if (match === null) return null;
+  const [, version, traceId, parentId, , rest] = match;
+  // Version ff is forbidden; version 00 has exactly four fields; all-zero ids are invalid.
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return null;
+  if (ALL_ZERO.test(traceId!) || ALL_ZERO.test(parentId!)) return null;
+  return { traceId: traceId!, parentId: parentId! };
+}
+
+/** True for an id a traceparent can carry (32 lower-case hex digits, not all zero). */
+export function isW3cTraceId(id: string): boolean {
+  return W3C_TRACE_ID.test(id) && !ALL_ZERO.test(id);
+}
+
+// Span ids are cut from a pool of random bytes refilled 512 ids at a time: one randomFillSync per
+// 512 spans rather than one per subrequest.
+const POOL = Buffer.alloc(8 * 512);
+let poolAt = POOL.length;
+
+/** A new random span id: 16 lower-case hex digits, never all zero. */
+export function newSpanId(): string {
+  for (;;) {
+    if (poolAt === POOL.length) {
+      randomFillSync(POOL);
+      poolAt = 0;
+    }
+    const id = POOL.toString('hex', poolAt, poolAt + 8);
+    poolAt += 8;
+    if (id !== '0000000000000000') return id;
+  }
+}
+
+/** The traceparent a subrequest carries: version 00, the trace, a new span of its own, sampled (01). */
+export function traceparentFor(traceId: string, spanId: string = newSpanId()): string {
+  return `00-${traceId}-${spanId}-01`;
+}
