@@ -3,26 +3,13 @@
 // call into the isolate (as KV's are), so storing never delays the tenant's response or counts
 // against its CPU time.
 import { Op, type HostReply } from '../../../shared/boundary.js';
-import { failFromError, ok, typeError } from '../../isolates/host-ops/reply.js';
+import { deferred, failFromError, ok, settle, typeError, type AsyncReply } from '../../isolates/host-ops/reply.js';
 import type { CacheAnswer } from './cache-answer.js';
 import type { CacheBinding } from './cache-binding.js';
 import { encodeHeaderBlock } from './cache-input.js';
 
-type AsyncReply = HostReply | Promise<HostReply>;
 
-function settle<T>(work: () => T | Promise<T>, map: (value: T) => unknown): AsyncReply {
-  try {
-    const result = work();
-    if (result instanceof Promise) return result.then((v) => ok(map(v)), failFromError);
-    return ok(map(result));
-  } catch (err) {
-    return failFromError(err);
-  }
-}
 
-function deferred(work: () => AsyncReply): Promise<HostReply> {
-  return new Promise((resolve) => setImmediate(() => resolve(work())));
-}
 
 /** [status, statusText, headers, body]: isolated-vm copies a whole ArrayBuffer, so it gets exactly the body's bytes. */
 function answerReply(answer: CacheAnswer | null): unknown {

@@ -2,21 +2,9 @@
 // the runtime understands. The binding index is the capability: a worker can only name the namespaces
 // it was granted, by position.
 import { Op, type HostReply } from '../../../shared/boundary.js';
-import { failFromError, ok, typeError } from '../../isolates/host-ops/reply.js';
+import { deferred, failFromError, ok, settle, typeError, type AsyncReply } from '../../isolates/host-ops/reply.js';
 import type { KvEntry, KvListResult } from '../../storage/kv/kv-store.js';
 import type { KvBinding } from './kv-binding.js';
-
-export type AsyncReply = HostReply | Promise<HostReply>;
-
-function settle<T>(work: () => T | Promise<T>, map: (value: T) => unknown): AsyncReply {
-  try {
-    const result = work();
-    if (result instanceof Promise) return result.then((v) => ok(map(v)), failFromError);
-    return ok(map(result));
-  } catch (err) {
-    return failFromError(err);
-  }
-}
 
 function entryReply(asText: boolean) {
   return (entry: KvEntry | null): unknown => {
@@ -61,6 +49,3 @@ export function kvOp(op: number, bindings: readonly KvBinding[], args: unknown[]
   }
 }
 
-function deferred(work: () => AsyncReply): Promise<HostReply> {
-  return new Promise((resolve) => setImmediate(() => resolve(work())));
-}

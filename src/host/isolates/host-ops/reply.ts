@@ -15,3 +15,25 @@ export function failFromError(err: unknown): HostReply {
   }
   return fail(ErrorKind.Error, 'Internal error');
 }
+
+/** A reply now, or later for an operation that waits on I/O. */
+export type AsyncReply = HostReply | Promise<HostReply>;
+
+/** Runs a binding call and maps its result (at once or when it settles) to a reply; its errors become failures. */
+export function settle<T>(work: () => T | Promise<T>, map: (value: T) => unknown): AsyncReply {
+  try {
+    const result = work();
+    if (result instanceof Promise) return result.then((v) => ok(map(v)), failFromError);
+    return ok(map(result));
+  } catch (err) {
+    return failFromError(err);
+  }
+}
+
+/**
+ * Runs `work` after the current call into the isolate has returned: a write (and its fsync) then never
+ * counts against the tenant's CPU time or delays the response it is about to send.
+ */
+export function deferred(work: () => AsyncReply): Promise<HostReply> {
+  return new Promise((resolve) => setImmediate(() => resolve(work())));
+}

@@ -37,8 +37,18 @@ export class JsonLog implements LogSink, PlatformObserver {
     }, destination);
   }
 
+  /**
+   * The one line every request pays for is written here rather than by pino: its fields are fixed, so
+   * a template costs about a third of pino's generic serialisation. The line is the one pino would
+   * write (level first, then the record's fields in order); strings that can hold anything are escaped
+   * by JSON.stringify.
+   */
   request(outcome: RequestOutcome): void {
-    this.#logger[outcome.failure === null ? 'info' : 'error'](requestRecord(outcome));
+    const r = requestRecord(outcome);
+    this.#destination.write(`{"level":"${outcome.failure === null ? 'info' : 'error'}","type":"request","time":"${r.time}",`
+      + `"worker":${JSON.stringify(r.worker)},"version":${r.version},"method":${JSON.stringify(r.method)},`
+      + `"host":${JSON.stringify(r.host)},"path":${JSON.stringify(r.path)},"status":${r.status},"durationMs":${r.durationMs},`
+      + `"cpuMs":${r.cpuMs},"cold":${r.cold},"traceId":${JSON.stringify(r.traceId)},"outcome":"${r.outcome}"}\n`);
   }
 
   console(worker: string, traceId: string | null, level: LogLevelCode, message: string): void {

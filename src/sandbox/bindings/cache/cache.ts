@@ -8,12 +8,12 @@ import { Op } from '../../../shared/boundary.js';
 import { MAX_CACHE_ENTRY_BYTES, MAX_CACHE_NAME_BYTES } from '../../../shared/cache-limits.js';
 import { hostAsync } from '../../bootstrap/host.js';
 import { StringPrototypeCharCodeAt, StringPrototypeIndexOf, StringPrototypeSlice, TypeErrorCtor } from '../../bootstrap/primordials.js';
-import { concatBytes, exactBuffer } from '../../web/encoding/bytes.js';
+import { exactBuffer } from '../../web/encoding/bytes.js';
 import { BodyHolder } from '../../web/fetch/body.js';
 import { Headers } from '../../web/fetch/headers.js';
 import { Request } from '../../web/fetch/request.js';
 import { Response } from '../../web/fetch/response.js';
-import { chunkBytes } from '../../web/streams/streams.js';
+import { readBytesUpTo } from '../../web/streams/streams.js';
 
 type MatchReply = [number, string, string, ArrayBuffer | null] | null;
 
@@ -56,25 +56,8 @@ function ignoresMethod(options: unknown, method: string): boolean {
  */
 async function bodyForHost(response: Response): Promise<string | ArrayBuffer | null | false> {
   if (!BodyHolder.hasStreamBody(response)) return BodyHolder.takeForHost(response);
-  const reader = BodyHolder.takeStreamForHost(response).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const chunk = chunkBytes(value);
-    if (chunk === null) {
-      await reader.cancel();
-      throw new TypeErrorCtor('This ReadableStream did not return bytes.');
-    }
-    total += chunk.byteLength;
-    if (total > MAX_CACHE_ENTRY_BYTES) {
-      await reader.cancel();
-      return false;
-    }
-    chunks[chunks.length] = chunk;
-  }
-  return exactBuffer(concatBytes(chunks, total));
+  const bytes = await readBytesUpTo(BodyHolder.takeStreamForHost(response), MAX_CACHE_ENTRY_BYTES);
+  return bytes === null ? false : exactBuffer(bytes);
 }
 
 function utf8Length(text: string): number {

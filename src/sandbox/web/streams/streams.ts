@@ -102,6 +102,13 @@ export function chunkBytes(value: unknown): Uint8Array | null {
 
 /** Reads a stream of byte chunks to the end; stops with a RangeError past `limit` bytes. */
 export async function readAllBytes(stream: AnyReadableStream, limit = Infinity): Promise<Uint8Array> {
+  const bytes = await readBytesUpTo(stream, limit);
+  if (bytes === null) throw new RangeErrorCtor(`Stream exceeded the limit of ${limit} bytes.`);
+  return bytes;
+}
+
+/** Reads a stream of byte chunks to the end, or cancels it and answers null once it passes `limit` bytes. */
+export async function readBytesUpTo(stream: AnyReadableStream, limit: number): Promise<Uint8Array | null> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -116,7 +123,7 @@ export async function readAllBytes(stream: AnyReadableStream, limit = Infinity):
     total += chunk.byteLength;
     if (total > limit) {
       await reader.cancel();
-      throw new RangeErrorCtor(`Stream exceeded the limit of ${limit} bytes.`);
+      return null;
     }
     ArrayPrototypePush(chunks, chunk);
   }
