@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { engineSlot } from '../../src/host/engines/supervisor.js';
+import { defaultServeConfig } from '../../src/host/platform/serve-config.js';
 import { startTestServe } from '../helpers/serve.js';
 import { ALARM_BINDINGS, ALARM_WORKER, waitFor, type AlarmState } from './alarm-worker.js';
 
@@ -58,6 +60,36 @@ describe('Durable Objects in islet serve', () => {
       assert.equal(state.runs.length, 1, 'the alarm set before the restart fired after it');
     } finally {
       await second.close();
+    }
+  });
+
+  test('SQL that never ends: the silent engine is killed and replaced, its worker blamed, and the neighbour served', { timeout: 60_000 }, async () => {
+    // A recursive CTE without end runs inside SQLite, on the engine's thread, out of reach of the CPU
+    // limit that interrupts JavaScript: only the supervisor's watchdog can stop it.
+    const SQL_LOOP = `
+export class Sink {
+  constructor(state) { this.state = state; }
+  fetch() {
+    const rows = this.state.storage.sql.exec('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c').toArray();
+    return new Response(String(rows[0].n));
+  }
+}
+export default { fetch: (request, env) => env.SINK.getByName('s').fetch(request) };
+`;
+    const serve = await startTestServe({ engines: 2, pool: { ...defaultServeConfig('').pool, spares: 1, hangMs: 2_000 } });
+    try {
+      assert.equal((await serve.deploy('sink', SQL_LOOP, { config: { durableObjects: [{ binding: 'SINK', className: 'Sink' }] } })).status, 201);
+      // The neighbour runs in the other engine (engines are chosen by worker name).
+      const neighbour = ['calm', 'calm1', 'calm2', 'calm3', 'calm4', 'calm5'].find((name) => engineSlot(name, 2) !== engineSlot('sink', 2))!;
+      assert.equal((await serve.deploy(neighbour, COUNTER, { config })).status, 201);
+      const hung = serve.get('/sink/');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal((await serve.get(`/${neighbour}/inc`)).body, '1', 'the other engine answers while one is stuck');
+      assert.equal((await hung).status, 502, 'the stuck request ends when its engine is killed');
+      assert.ok(serve.logs.lines.some((l) => l.worker === 'sink' && /engine running this worker stopped/.test(l.message)), 'the worker whose code was running is blamed');
+      assert.equal((await serve.get(`/${neighbour}/inc`)).body, '2');
+    } finally {
+      await serve.close();
     }
   });
 

@@ -98,6 +98,36 @@ describe('chat room across restarts', () => {
     }
   });
 
+  test('long messages are kept too: 50 of 4,000 characters are more than one 128 KiB value holds', async () => {
+    const code = await chatCode();
+    const dataDir = mkdtempSync(join(tmpdir(), 'islet-chat-'));
+    const objects = { durableObjects: [{ binding: 'ROOMS', className: 'ChatRoom' }] };
+    const long = (i: number) => `${i}:`.padEnd(4000, 'x');
+    try {
+      const first = await startWorker(code, objects, { dataDir });
+      try {
+        const client = await connect(wsUrl(first.url, '/room/long?name=ada'));
+        for (let i = 0; i < 60; i++) client.ws.send(long(i));
+        assert.equal((await messages(client, 60)).at(-1)?.text, long(59));
+        client.ws.close(1000);
+        await client.closed;
+      } finally {
+        await first.close();
+      }
+      const second = await startWorker(code, objects, { dataDir });
+      try {
+        const late = await connect(wsUrl(second.url, '/room/long?name=bob'));
+        assert.deepEqual((await messages(late, 50)).map((m) => m.text), Array.from({ length: 50 }, (_, i) => long(i + 10)));
+        late.ws.close(1000);
+        await late.closed;
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('a client joining after a restart of islet serve gets the room\'s last 50 messages first', async () => {
     const code = await chatCode();
     const first = await startTestServe();

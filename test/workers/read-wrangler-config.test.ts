@@ -168,6 +168,31 @@ name = "w-staging"
     }
   });
 
+  it('does not call the binding sections it supports unsupported', () => {
+    const dir = toml(`compatibility_date = "2026-11-01"
+[[queues.producers]]
+binding = "JOBS"
+queue = "jobs"
+[[queues.consumers]]
+queue = "jobs"
+[[analytics_engine_datasets]]
+binding = "EVENTS"
+dataset = "events"
+[[durable_objects.bindings]]
+name = "ROOMS"
+class_name = "Room"
+[[migrations]]
+tag = "v1"
+new_classes = ["Room"]
+[[services]]
+binding = "AUTH"
+service = "auth"
+[triggers]
+crons = ["0 * * * *"]
+`);
+    assert.deepEqual(readWorkerConfig({ cwd: dir }).warnings, []);
+  });
+
   it('lets .dev.vars override [vars], and --var override both', () => {
     const dir = project({
       'wrangler.toml': 'main = "src/index.ts"\n[vars]\nA = "config"\nB = "config"\nC = "config"\n',

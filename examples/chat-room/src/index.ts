@@ -1,6 +1,7 @@
 // Chat rooms over WebSockets: one Durable Object per room holds the room's sockets, relays every
 // message to everyone in the order it received them, and keeps the last 50 messages in its storage so
-// that a client joining later (after a restart too) gets the history first.
+// that a client joining later (after a restart too) gets the history first. Each message is a key of
+// its own (`msg:<sequence>`): 50 long messages in one value would pass the 128 KiB value limit.
 //
 //   websocat 'ws://127.0.0.1:8787/chat-room/room/lobby?name=ada'     (under npm start)
 //   curl http://127.0.0.1:8787/chat-room/room/lobby                   (the history, as JSON)
@@ -25,12 +26,16 @@ export default {
 
 export class ChatRoom extends DurableObject<Env> {
   #history: ChatMessage[] = [];
+  #sequence = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Nothing reaches the room before its history is loaded.
     void ctx.blockConcurrencyWhile(async () => {
-      this.#history = (await ctx.storage.get<ChatMessage[]>('history')) ?? [];
+      const stored = await ctx.storage.list<ChatMessage>({ prefix: 'msg:', reverse: true, limit: HISTORY });
+      this.#history = [...stored.values()].reverse();
+      const newest = stored.keys().next().value;
+      this.#sequence = newest === undefined ? 0 : Number(newest.slice(4));
     });
   }
 
@@ -56,7 +61,12 @@ export class ChatRoom extends DurableObject<Env> {
     }
     this.#history.push(message);
     if (this.#history.length > HISTORY) this.#history.splice(0, this.#history.length - HISTORY);
-    void this.ctx.storage.put('history', this.#history);
+    // Zero-padded, so the keys sort in the order the messages came; the one that fell out of the
+    // history goes from storage in the same write.
+    this.#sequence++;
+    const key = (n: number) => `msg:${String(n).padStart(12, '0')}`;
+    void this.ctx.storage.put(key(this.#sequence), message);
+    if (this.#sequence > HISTORY) void this.ctx.storage.delete(key(this.#sequence - HISTORY));
   }
 
   webSocketClose(ws: WebSocket, code: number, reason: string): void {

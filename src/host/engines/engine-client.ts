@@ -36,6 +36,8 @@ export class EngineClient {
   readonly #requests = new Map<number, (result: EngineResult) => void>();
   readonly #warms = new Map<number, (result: WarmResult) => void>();
   readonly #stats = new Map<number, (stats: EngineStats | null) => void>();
+  readonly #pings = new Map<number, (alive: boolean) => void>();
+  #maxCpuMs = 0;
   readonly #alarms = new Map<number, (ok: boolean) => void>();
   /** Streamed request bodies going to the engine, by request seq. */
   readonly #uploads = new Map<number, BodyPump>();
@@ -114,6 +116,19 @@ export class EngineClient {
     });
   }
 
+  /** The largest CPU limit of the versions this engine holds: how long one call may keep it busy. */
+  get maxCpuMs(): number { return this.#maxCpuMs; }
+
+  /** Resolves true when the engine answers, false when it has gone first. Never times out itself. */
+  ping(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    const seq = ++this.#seq;
+    return new Promise((resolve) => {
+      this.#pings.set(seq, resolve);
+      this.#send({ t: 'ping', seq });
+    });
+  }
+
   /** Null when the engine does not answer within `timeoutMs` or goes first. */
   stats(timeoutMs: number): Promise<EngineStats | null> {
     if (this.#closed) return Promise.resolve(null);
@@ -133,6 +148,7 @@ export class EngineClient {
   #introduce(spec: VersionSpec): void {
     if (this.#known.has(spec.id)) return;
     this.#known.set(spec.id, spec.worker);
+    this.#maxCpuMs = Math.max(this.#maxCpuMs, spec.limits.cpuMs);
     this.#grant(spec);
     this.#send({ t: 'spec', spec });
   }
@@ -182,6 +198,12 @@ export class EngineClient {
         if (resolve === undefined) return;
         this.#alarms.delete(m.seq as number);
         resolve(m.ok === true);
+        return;
+      }
+      case 'pong': {
+        const resolve = typeof m.seq === 'number' ? this.#pings.get(m.seq) : undefined;
+        this.#pings.delete(m.seq as number);
+        resolve?.(true);
         return;
       }
       case 'stats': {
@@ -249,6 +271,8 @@ export class EngineClient {
     this.#closed = true;
     const requests = [...this.#requests.values()];
     const warms = [...this.#warms.values()];
+    for (const resolve of this.#pings.values()) resolve(false);
+    this.#pings.clear();
     const stats = [...this.#stats.values()];
     const downloads = [...this.#downloads.values()];
     const uploads = [...this.#uploads.values()];

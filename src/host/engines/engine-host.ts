@@ -32,6 +32,11 @@ export interface EngineOptions {
   maxResident: number;
   /** Sum of resident isolates' heaps (sampled) beyond which idle ones are evicted. */
   maxResidentMb: number;
+  /**
+   * The supervisor kills an engine that has not answered a ping for this long (at least; longer when a
+   * version's CPU limit allows one call to run longer). Default 10 s.
+   */
+  hangMs?: number;
 }
 
 export interface EngineHostOptions extends EngineOptions {
@@ -103,6 +108,7 @@ export class EngineHost {
       case 'warm': this.#warm(message.id, message.seq); return;
       case 'drop': this.#drop(message.id); return;
       case 'stats': this.#send({ t: 'stats', seq: message.seq, stats: this.stats() }); return;
+      case 'ping': this.#send({ t: 'pong', seq: message.seq }); return;
       case 'alarm': this.#alarm(message.seq, message.id, message.cls, message.obj, message.retries); return;
       case 'shutdown': void this.drain(message.graceMs).then(() => this.#send({ t: 'drained' })); return;
       case 'chunk': this.#uploads.get(message.seq)?.push(message.c); return;

@@ -26,6 +26,9 @@ export interface EngineExit {
  * Deaths that come from outside (an operator's kill -9, the kernel's OOM killer, a service manager)
  * are nobody's code's fault. V8's aborts (SIGABRT, SIGTRAP), native crashes and error exits are.
  */
+/** How often the supervisor checks that an engine still answers, and how long it waits at least. */
+const PING_EVERY_MS = 1_000;
+const HANG_MS = 10_000;
 const EXTERNAL_SIGNALS = new Set<string>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
 
 /** Kept for the error when an engine fails to start. */
@@ -54,6 +57,8 @@ export class EngineProcess {
   #outputTail = '';
   #wasReady = false;
   #expected = false;
+  /** Killed by the watchdog: it stopped answering, so the code running in it is to blame. */
+  #hung = false;
   readonly #ended: Promise<void>;
 
   constructor(options: EngineOptions, log: LogSink, output: (text: string) => void, services?: ServiceCallDispatch) {
@@ -88,6 +93,7 @@ export class EngineProcess {
       if (typeof message === 'object' && message !== null && (message as { t?: unknown }).t === 'ready') {
         this.#wasReady = true;
         readyResolve();
+        this.#watch(options.hangMs ?? HANG_MS, output);
         return;
       }
       this.client.receive(message);
@@ -103,8 +109,35 @@ export class EngineProcess {
     });
   }
 
+  /**
+   * Every engine call into an isolate is bounded by a CPU limit, but host work on the engine's thread
+   * is not: a tenant's SQL statement (a recursive CTE that never ends) or a host bug can hold it
+   * forever, and every worker on the engine with it. An engine that does not answer a ping within the
+   * longest call its versions may legitimately make (a module's start-up: 20 times its CPU limit) or
+   * `floorMs`, whichever is longer, is killed, and the code that was running is blamed as for a crash.
+   */
+  #watch(floorMs: number, output: (text: string) => void): void {
+    let sentAt = 0;
+    const timer = setInterval(() => {
+      if (!this.alive || this.#expected) { clearInterval(timer); return; }
+      const now = performance.now();
+      if (sentAt === 0) {
+        sentAt = now;
+        void this.client.ping().then((alive) => { sentAt = 0; if (!alive) clearInterval(timer); });
+        return;
+      }
+      const limit = Math.max(floorMs, this.client.maxCpuMs * 20 + 1_000);
+      if (now - sentAt < limit) return;
+      clearInterval(timer);
+      this.#hung = true;
+      output(`islet: engine (pid ${this.pid}) has not answered for ${Math.round(now - sentAt)} ms; killing it\n`);
+      this.#child.kill('SIGKILL');
+    }, PING_EVERY_MS);
+    timer.unref();
+  }
+
   #exit(code: number | null, signal: NodeJS.Signals | null): EngineExit {
-    const ownDeath = signal !== null ? !EXTERNAL_SIGNALS.has(signal) : code !== 0;
+    const ownDeath = this.#hung || (signal !== null ? !EXTERNAL_SIGNALS.has(signal) : code !== 0);
     const versionId = this.#running.running;
     const worker = ownDeath && !this.#expected && versionId !== null ? this.client.workerOf(versionId) : null;
     return {

@@ -54,6 +54,8 @@ export type ToEngine =
   | { t: 'req'; r: EngineRequest }
   /** Ask for a 'stats' message. */
   | { t: 'stats'; seq: number }
+  /** Liveness: answered by 'pong' as soon as the engine's event loop gets to it. */
+  | { t: 'ping'; seq: number }
   /** Run a Durable Object's alarm if it is due (the supervisor's alarm scheduler). Answered by 'alarmed'. */
   | { t: 'alarm'; seq: number; id: string; cls: string; obj: string; retries: number }
   /** Stop: answer in-flight requests, let waitUntil work run up to `graceMs`, then exit 0. */
@@ -82,6 +84,7 @@ export type FromEngine =
   | { t: 'res'; r: EngineResponse }
   | { t: 'warmed'; seq: number; id: string; ok: boolean; error: string | null; ms: number }
   | { t: 'stats'; seq: number; stats: EngineStats }
+  | { t: 'pong'; seq: number }
   /** An alarm run is over; the engine has updated the alarm index (cleared, moved or set for a retry). */
   | { t: 'alarmed'; seq: number; ok: boolean }
   /** A tenant's console line or a platform error about a worker (the supervisor owns the log). */

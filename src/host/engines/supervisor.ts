@@ -34,6 +34,8 @@ export interface SupervisorOptions {
   maxResidentMb?: number;
   /** Per engine: booted isolates kept ready for cold starts (default 2). */
   spares?: number;
+  /** An engine silent for this long (at least) is killed and the code running in it blamed (default 10 s). */
+  hangMs?: number;
   /** Keep one booted engine process ready to take a dead engine's slot at once (default true). */
   standby?: boolean;
   log: LogSink;
@@ -116,6 +118,7 @@ export class Supervisor {
       spares: options.spares ?? 2,
       maxResident: options.maxResident ?? 1000,
       maxResidentMb: options.maxResidentMb ?? 4096,
+      ...(options.hangMs !== undefined ? { hangMs: options.hangMs } : {}),
     };
     const count = Math.max(1, options.engines);
     for (let index = 0; index < count; index++) {

@@ -99,6 +99,7 @@ export class Platform {
       maxResident: config.pool.maxResident,
       maxResidentMb: config.pool.maxResidentMb,
       spares: config.pool.spares,
+      ...(config.pool.hangMs !== undefined ? { hangMs: config.pool.hangMs } : {}),
       log,
       onQuarantine: (worker, reason) => onQuarantine(worker, reason),
       onServiceCall: (caller, binding, request) => onServiceCall(caller, binding, request),

@@ -15,6 +15,8 @@ export interface PoolConfig {
   maxResidentMb: number;
   /** Booted, unassigned isolates kept ready per engine. */
   spares: number;
+  /** An engine that has not answered a ping for this long (at least) is killed and replaced. */
+  hangMs?: number;
 }
 
 /**
@@ -184,7 +186,8 @@ function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: strin
       if (key === 'max_resident') config.pool.maxResident = integer(`${file}: "pool.max_resident"`, value, 1, 1_000_000);
       else if (key === 'max_resident_mb') config.pool.maxResidentMb = integer(`${file}: "pool.max_resident_mb"`, value, 16, 1_048_576);
       else if (key === 'spares') config.pool.spares = integer(`${file}: "pool.spares"`, value, 0, 64);
-      else throw new ServeConfigError(`${file}: unknown key "pool.${key}" (known: max_resident, max_resident_mb, spares)`);
+      else if (key === 'hang_ms') config.pool.hangMs = integer(`${file}: "pool.hang_ms"`, value, 1_000, 3_600_000);
+      else throw new ServeConfigError(`${file}: unknown key "pool.${key}" (known: max_resident, max_resident_mb, spares, hang_ms)`);
     }
   }
   if (raw.observability !== undefined) {

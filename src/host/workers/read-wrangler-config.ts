@@ -47,7 +47,7 @@ export const CONFIG_FILE_NAMES = ['wrangler.json', 'wrangler.jsonc', 'wrangler.t
 // Keys a Workers project may rely on at runtime or build time; silently dropping them would
 // make the worker misbehave in ways that are hard to trace back to the config.
 const UNSUPPORTED_KEYS = [
-  'r2_buckets', 'd1_databases', 'queues',
+  'r2_buckets', 'd1_databases',
   'vectorize', 'hyperdrive', 'ai', 'browser', 'workflows', 'send_email', 'mtls_certificates',
   'dispatch_namespaces', 'tail_consumers', 'ratelimits', 'secrets_store_secrets', 'pipelines', 'images',
   'version_metadata', 'containers', 'assets', 'site', 'wasm_modules', 'text_blobs', 'data_blobs', 'unsafe',
