@@ -2,6 +2,8 @@
 // enforces its limits from outside. All isolate execution happens in short synchronous calls on this
 // thread, each bounded by the calling request's remaining CPU budget; nothing the tenant does can
 // hold the thread longer than that.
+// Over 600 lines because every event kind (fetch, scheduled, queue, RPC, object, socket) shares the
+// request lifecycle kept here; the binding ops' switch is the next thing to move out, to a table per kind.
 import { ErrorKind, LogLevel, Op, type HostReply } from '../../shared/boundary.js';
 import { analyticsOp, type AnalyticsBinding } from '../bindings/analytics/analytics-binding.js';
 import type { KvBinding } from '../bindings/kv/kv-binding.js';
