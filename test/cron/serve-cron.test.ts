@@ -92,6 +92,13 @@ describe('cron triggers in islet serve', () => {
     assert.equal(worker.triggers[0].lastRun.outcome, 'exception');
   });
 
+  test('a deleted worker\'s triggers leave the scheduler', async () => {
+    assert.equal((await serve.deploy('gone', SCHEDULED_ONLY, { config: { crons: ['0 0 1 * *'] } })).status, 201);
+    assert.deepEqual(serve.running.platform.triggers('gone').map((t) => t.cron), ['0 0 1 * *']);
+    assert.equal((await serve.admin('DELETE', '/workers/gone')).status, 200);
+    assert.deepEqual(serve.running.platform.triggers('gone'), []);
+  });
+
   test('bad input: an invalid cron is refused at deploy and by the route; a worker without triggers needs ?cron=', async () => {
     const bad = await serve.deploy('bad', SCHEDULED_ONLY, { config: { crons: ['0 0 * * 0'] } });
     assert.equal(bad.status, 400);

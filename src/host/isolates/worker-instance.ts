@@ -52,6 +52,8 @@ export interface WorkerServices {
   queues?: readonly QueueBinding[];
 }
 
+/** Workers' error once a request has used up its subrequests. */
+const TOO_MANY_SUBREQUESTS = fail(0, 'Too many subrequests.');
 /** Workers lets waitUntil work run this long after the response. */
 const WAIT_UNTIL_MS = 30_000;
 /** @see https://developers.cloudflare.com/kv/platform/limits/ */
@@ -373,7 +375,7 @@ export class WorkerInstance {
         return this.#async(args[0], kvOp(op, this.#services.kv, args));
       case Op.CacheMatch: case Op.CachePut: case Op.CacheDelete:
         // Cache API calls share the subrequest quota, as on Workers.
-        if (this.#current !== null && ++this.#current.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
+        if (this.#current !== null && this.#overSubrequests(this.#current)) return TOO_MANY_SUBREQUESTS;
         return this.#async(args[0], cacheOp(op, this.#services.cache ?? null, args));
       case Op.AnalyticsWrite: return analyticsOp(this.#services.analytics ?? [], this.#current, args);
       case Op.FetchStart: return this.#onFetchStart(args);
@@ -612,10 +614,18 @@ export class WorkerInstance {
     return ok(null);
   }
 
+  /**
+   * Counts one subrequest against the request's limit. Workers counts fetch(), service binding calls
+   * and Cache API calls alike toward it.
+   */
+  #overSubrequests(ctx: RequestContext): boolean {
+    return ++ctx.subrequests > this.#limits.subrequests;
+  }
+
   #onFetchStart(args: unknown[]): HostReply {
     const ctx = this.#current;
     if (ctx === null) return typeError('I/O is only possible while handling a request.');
-    if (++ctx.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
+    if (this.#overSubrequests(ctx)) return TOO_MANY_SUBREQUESTS;
     return this.#subrequests.start(ctx, args);
   }
 
@@ -626,7 +636,7 @@ export class WorkerInstance {
     const [index, ...rest] = args;
     const binding = typeof index === 'number' ? this.#services.services?.[index] : undefined;
     if (binding === undefined) return typeError('This service binding does not exist.');
-    if (++ctx.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
+    if (this.#overSubrequests(ctx)) return TOO_MANY_SUBREQUESTS;
     return this.#subrequests.start(ctx, rest, binding.send);
   }
 
@@ -637,7 +647,7 @@ export class WorkerInstance {
     const [opId, index, method, callArgs] = args;
     const binding = typeof index === 'number' ? this.#services.services?.[index] : undefined;
     if (binding === undefined) return typeError('This service binding does not exist.');
-    if (++ctx.subrequests > this.#limits.subrequests) return fail(0, 'Too many subrequests.');
+    if (this.#overSubrequests(ctx)) return TOO_MANY_SUBREQUESTS;
     return this.#async(opId, binding.call(method, callArgs, ctx));
   }
 }

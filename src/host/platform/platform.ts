@@ -485,15 +485,14 @@ export class Platform {
 
   deleteWorker(name: string): Promise<void> {
     return this.#exclusive(name, async () => {
-      const worker = this.#require(name);
+      this.#require(name);
       const versions = this.store.listVersions(name);
       this.store.deleteWorker(name);
       this.#rates.delete(name);
       for (const v of versions) this.#forget(v.id);
-      void worker;
       this.#reload();
-      this.#scheduler?.delete(name);
-      this.#syncConsumers(name);
+      // With no deployment left, this drops the worker's triggers and queue consumers.
+      this.#syncTriggers(name);
     });
   }
 

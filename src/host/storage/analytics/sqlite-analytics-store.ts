@@ -2,9 +2,10 @@
 // exposes them plus the hidden tenant and dataset. Writes come in batches, one transaction each, from
 // one writer per server (islet serve's supervisor, or the islet dev process). Queries run on a separate
 // read-only connection, so even a translation bug could not write.
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { openWalDatabase } from '../open-database.js';
 import {
   AnalyticsQueryTimeout, type AnalyticsPoint, type AnalyticsQueryOptions, type AnalyticsQueryResult, type AnalyticsScope,
   type AnalyticsStore,
@@ -53,10 +54,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
       return;
     }
     mkdirSync(dataDir, { recursive: true });
-    // Tenants' data: readable by the server's user only (the -wal and -shm files inherit the mode).
-    closeSync(openSync(this.path, 'a', 0o600));
-    this.#writer = new DatabaseSync(this.path, { timeout: 5_000 });
-    this.#writer.exec('PRAGMA journal_mode = WAL');
+    this.#writer = openWalDatabase(this.path);
     // NORMAL: a commit survives a killed process (the WAL is in the page cache) without an fsync per
     // batch; power loss may cost the last batches, which analytics (sampled on Cloudflare) can afford.
     this.#writer.exec('PRAGMA synchronous = NORMAL');

@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { openWalDatabase } from '../open-database.js';
 import { entrySize, type CacheEntry, type CacheStore } from './cache-store.js';
 
 export interface SqliteCacheStoreOptions {
@@ -79,10 +80,7 @@ export class SqliteCacheStore implements CacheStore {
   constructor(dataDir: string, options: SqliteCacheStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, 'cache.sqlite');
-    // Tenants' data: readable by the server's user only (the -wal and -shm files inherit the mode).
-    closeSync(openSync(this.path, 'a', 0o600));
-    this.#db = new DatabaseSync(this.path, { timeout: 5000 });
-    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db = openWalDatabase(this.path);
     this.#db.exec('PRAGMA synchronous = NORMAL');
     this.#db.exec(SCHEMA);
     this.#maxBytes = options.maxBytesPerPartition ?? DEFAULT_CACHE_BYTES_PER_PARTITION;

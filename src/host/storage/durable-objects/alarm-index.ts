@@ -3,9 +3,10 @@
 // object's own database holds the alarm time getAlarm() answers; this index mirrors it, written by the
 // process running the object once the object's writes are durable, and carries the retry count.
 // Several processes (islet serve's engines and its supervisor) open it at once: WAL and a busy timeout.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { openWalDatabase } from '../open-database.js';
 
 export interface AlarmEntry {
   scope: string;
@@ -39,9 +40,7 @@ export class AlarmIndex {
     const dir = join(dataDir, 'durable-objects');
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, 'alarms.sqlite');
-    closeSync(openSync(this.path, 'a', 0o600));
-    this.#db = new DatabaseSync(this.path, { timeout: 5000 });
-    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db = openWalDatabase(this.path);
     this.#db.exec('PRAGMA synchronous = FULL');
     this.#db.exec(SCHEMA);
     this.#set = this.#db.prepare(`INSERT INTO alarms (scope, worker, class, id, time, retries) VALUES (?, ?, ?, ?, ?, ?)

@@ -5,9 +5,10 @@
 // Writes open one transaction that flush() commits: everything an object writes between two flushes
 // (one isolate call, often several events delivered back to back) becomes durable in one fsync, which
 // is Cloudflare's write coalescing. transaction() nests savepoints inside it.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, constants, type StatementSync } from 'node:sqlite';
+import { openWalDatabase } from '../open-database.js';
 import { refusal } from './sql-authorizer.js';
 import { eachStatement } from './sql-statements.js';
 import {
@@ -62,11 +63,8 @@ export class SqliteObjectStorage implements ObjectStorage {
   constructor(path: string) {
     this.path = path;
     mkdirSync(dirname(path), { recursive: true });
-    // Tenants' data: readable by the server's user only (SQLite gives -wal and -shm the same mode).
-    closeSync(openSync(path, 'a', 0o600));
-    this.#db = new DatabaseSync(path, { timeout: 5000, limits: SQL_LIMITS } as ConstructorParameters<typeof DatabaseSync>[1]);
+    this.#db = openWalDatabase(path, { limits: SQL_LIMITS } as NonNullable<ConstructorParameters<typeof DatabaseSync>[1]>);
     // As the KV store: WAL with synchronous=FULL, so a write the output gate let through survives power loss.
-    this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = FULL');
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#db.exec(SCHEMA);

@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { openWalDatabase } from '../open-database.js';
 import {
   decodeKvCursor,
   encodeKvCursor,
@@ -54,15 +55,11 @@ export class SqliteKvStore implements KvStore {
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, 'kv.sqlite');
-    // Tenants' data: readable by the server's user only. SQLite gives the -wal and -shm files the
-    // database file's permissions, so creating it 0600 first covers them too.
-    closeSync(openSync(this.path, 'a', 0o600));
-    this.#db = new DatabaseSync(this.path, { timeout: 5000 });
+    this.#db = openWalDatabase(this.path);
     // WAL + synchronous=FULL fsyncs the WAL on every commit, so a put that has
     // returned survives power loss, not only a killed process. NORMAL would
     // survive kill -9 (the WAL is already in the page cache) but could lose the
     // last commits on power loss, which breaks "acknowledged means durable".
-    this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = FULL');
     this.#db.exec(SCHEMA);
 

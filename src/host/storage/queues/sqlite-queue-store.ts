@@ -1,9 +1,10 @@
 // Queue messages in <data>/queues.sqlite. WAL with synchronous=FULL: a send resolves only once its
 // messages are on disk, as Cloudflare's send() resolves once the message is persisted. Taken messages
 // keep their row with `taken = 1` until the consumer settles them, so a restart redelivers them.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { openWalDatabase } from '../open-database.js';
 import type { NewMessage, QueueAddress, QueueContentType, QueueStore, StoredMessage } from './queue-store.js';
 
 const SCHEMA = `
@@ -41,10 +42,8 @@ export class SqliteQueueStore implements QueueStore {
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, 'queues.sqlite');
-    // Tenants' data: readable by the server's user only (the -wal and -shm files inherit the mode).
-    closeSync(openSync(this.path, 'a', 0o600));
-    this.#db = new DatabaseSync(this.path, { timeout: 5000 });
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+    this.#db = openWalDatabase(this.path);
+    this.#db.exec('PRAGMA synchronous = FULL');
     this.#db.exec(SCHEMA);
     this.#insert = this.#db.prepare('INSERT INTO queue_messages (scope, queue, id, content_type, body, timestamp, visible_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.#ready = this.#db.prepare('SELECT seq, id, content_type, body, timestamp, visible_at, attempts FROM queue_messages WHERE scope = ? AND queue = ? AND taken = 0 AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?');
