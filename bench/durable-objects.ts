@@ -1,7 +1,7 @@
 // Durable Objects: requests/s to one hot counter object (one client at a time, then 50 at once),
 // against the same worker answering without an object, and the latency of a durable storage write.
 //   node --no-node-snapshot --import tsx bench/durable-objects.ts [--duration S] [--connections N] [--puts N]
-// (or `npm run bench -- ...` once run.ts includes it). Prints a table and one JSON line.
+// (`npm run bench` runs it in its bindings section). Prints a table and one JSON line.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,15 +38,16 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** put + flush (one commit, one fsync) on an object's own database: the output gate's wait per write. */
-function putLatency(dir: string, count: number): { p50Ms: number; p99Ms: number } {
+/** put, commit and sync (one commit, one fsync) on an object's own database: the output gate's wait per write. */
+async function putLatency(dir: string, count: number): Promise<{ p50Ms: number; p99Ms: number }> {
   const storage = new SqliteObjectStorageProvider(dir).open({ scope: 'bench', worker: 'bench', className: 'Counter', id: 'f'.repeat(64) });
   const times: number[] = [];
   try {
     for (let i = 0; i < count; i++) {
       const started = performance.now();
       storage.put([['n', serialize(i)]]);
-      storage.flush();
+      storage.commit();
+      await storage.sync();
       times.push(performance.now() - started);
     }
   } finally {
@@ -66,14 +67,18 @@ const generator = pickGenerator();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 try {
-  const results: Record<string, LoadResult> = {};
+  const results: Record<string, LoadResult & { cpuUsPerRequest: number }> = {};
   for (const [name, path, clients] of [['plain, 1 client', '/plain', 1], ['object, 1 client', '/object', 1], [`plain, ${connections} clients`, '/plain', connections], [`object, ${connections} clients`, '/object', connections]] as const) {
     await runLoad(generator, url(path), { connections: clients, durationS: 1, threads: 1 });
-    results[name] = await runLoad(generator, url(path), { connections: clients, durationS, threads: 1 });
-    log(`${name.padEnd(24)} ${results[name]!.rps.toFixed(0).padStart(7)} req/s  p50 ${results[name]!.p50Ms.toFixed(2)} ms  p99 ${results[name]!.p99Ms.toFixed(2)} ms  errors ${results[name]!.errors}`);
+    // The generator is a process of its own: this process's CPU time is the server's.
+    const cpuBefore = process.cpuUsage();
+    const load = await runLoad(generator, url(path), { connections: clients, durationS, threads: 1 });
+    const cpu = process.cpuUsage(cpuBefore);
+    results[name] = { ...load, cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(1, load.requests) };
+    log(`${name.padEnd(24)} ${results[name]!.rps.toFixed(0).padStart(7)} req/s  p50 ${results[name]!.p50Ms.toFixed(2)} ms  p99 ${results[name]!.p99Ms.toFixed(2)} ms  CPU ${results[name]!.cpuUsPerRequest.toFixed(0)} µs/req  errors ${results[name]!.errors}`);
   }
   const counted = Number(await (await fetch(url('/object'))).text());
-  const put = putLatency(join(dataDir, 'put-bench'), puts);
+  const put = await putLatency(join(dataDir, 'put-bench'), puts);
   log(`storage put (durable)    p50 ${put.p50Ms.toFixed(3)} ms  p99 ${put.p99Ms.toFixed(3)} ms  (${puts} puts, each its own commit)`);
   log(`the counter reached ${counted}: every answered request incremented it once`);
   process.stdout.write(`${JSON.stringify({ generator, durationS, connections, results, put, counted })}\n`);

@@ -2,7 +2,7 @@
 // CPU profile, in one bounded run; prints the summary and writes bench/results/latest.json.
 //   --rounds N --duration S --warmup S --connections N --cold N --isolates N
 //   --density N --density-many M --density-cap C (workers; resident cap per engine) --engines K
-//   --skip throughput,serve,cold,memory,profile,streams,density,workerd     --quick (a fast smoke run)
+//   --skip throughput,serve,cold,memory,profile,streams,density,observability,bindings,workerd     --quick (a fast smoke run)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -17,6 +17,8 @@ import { judge, render, type BenchResults, type Check } from './report.js';
 import { workerdAvailable } from './servers/workerd.js';
 import { measureDensity, renderDensity, type DensityResult } from './density.js';
 import { measureStreams, renderStreams, type StreamsResult } from './streams.js';
+import { measureObservability, renderObservability, type ObservabilityReport } from './observability.js';
+import { measureBindings, renderBindings, type BindingFigures } from './bindings.js';
 import { measureThroughput } from './throughput.js';
 import type { TargetName } from './targets.js';
 
@@ -102,6 +104,20 @@ if (!skip.has('density')) {
   });
 }
 
+let observability: ObservabilityReport | null = null;
+if (!skip.has('observability')) {
+  log('observability: islet serve with and without its observers, in alternation');
+  observability = await measureObservability({
+    generator, rounds: quick ? 1 : 3, durationS: quick ? 3 : 8, warmupS, connections, engines: quick ? [0] : [0, 1], log,
+  });
+}
+
+let bindings: BindingFigures[] | null = null;
+if (!skip.has('bindings')) {
+  log('bindings: Durable Objects, WebSockets, Analytics Engine, Cache API, Queues');
+  bindings = await measureBindings({ quick, log });
+}
+
 meta.loadAvgEnd = load1();
 meta.seconds = Math.round((performance.now() - started) / 1000);
 
@@ -116,8 +132,12 @@ for (const c of coldStart) {
   checks.push({ what: `cold start p50, first response in-host (spares ${c.spares})`, value: c.firstResponse.p50, unit: 'ms', floor: 10, goal: 3, higher: false });
 }
 if (memory !== null) checks.push({ what: 'RSS per idle isolate', value: memory.rssPerIsolateMb, unit: 'MB', floor: 4, goal: 2, higher: false });
+for (const s of observability?.servers ?? []) {
+  checks.push({ what: `observability cost, throughput (engines ${s.engines})`, value: (1 - s.pairedRpsRatio) * 100, unit: '%', floor: 5, goal: 2, higher: false });
+  checks.push({ what: `observability cost, server CPU per request (engines ${s.engines})`, value: (s.cpuRatio - 1) * 100, unit: '%', floor: 5, goal: 2, higher: false });
+}
 
 const results: BenchResults = { meta, throughput, ratios, coldStart, memory, profile, checks: judge(checks), notes };
 mkdirSync(join(here, 'results'), { recursive: true });
-writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...results, streams, density }, null, 2) + '\n');
-process.stdout.write('\n' + render(results) + (streams === null ? '' : '\n' + renderStreams(streams)) + (density === null ? '' : '\n' + renderDensity(density)) + `\n\n(${String(meta.seconds)} s; full results in bench/results/latest.json)\n`);
+writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify({ ...results, streams, density, observability, bindings }, null, 2) + '\n');
+process.stdout.write('\n' + render(results) + (streams === null ? '' : '\n' + renderStreams(streams)) + (density === null ? '' : '\n' + renderDensity(density)) + (observability === null ? '' : '\n' + renderObservability(observability)) + (bindings === null ? '' : '\n' + renderBindings(bindings)) + `\n\n(${String(meta.seconds)} s; full results in bench/results/latest.json)\n`);

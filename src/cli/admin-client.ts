@@ -4,9 +4,10 @@
 // a failure the user caused or can fix.
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { VersionConfig } from '../host/control/model.js';
+import type { KvBulkItem } from '../host/bindings/kv/kv-bulk-checks.js';
+import type { DeployConfig } from '../host/control/model.js';
 import {
-  ResponseShapeError, readDeployResult, readDeployment, readKvListPage, readList, readSecretName,
+  ResponseShapeError, readDeployResult, readDeployment, readKvBulkResult, readKvListPage, readList, readSecretName,
   readStringField, readVersionSummary, readWorkerSummary,
   type DeployResult, type DeploymentSummary, type KvListPage, type Sticky, type VersionSummary, type WorkerSummary,
 } from './admin-responses.js';
@@ -31,7 +32,7 @@ export interface DeployRequest {
   sourceMap: string | null;
   tenant?: string;
   message?: string;
-  config: VersionConfig;
+  config: DeployConfig;
   percent?: number;
   sticky?: Sticky;
 }
@@ -162,6 +163,16 @@ export class AdminClient {
 
   async kvDelete(name: string, binding: string, key: string): Promise<void> {
     this.#read(await this.#call('DELETE', `${kvPath(name, binding)}/values/${keySeg(key)}`), () => undefined);
+  }
+
+  /** Writes one batch, all of it or (answered with an error) none of it; resolves with how many keys were written. */
+  async kvBulkPut(name: string, binding: string, items: readonly KvBulkItem[]): Promise<number> {
+    return this.#read(await this.#call('PUT', `${kvPath(name, binding)}/bulk`, { json: items }), readKvBulkResult);
+  }
+
+  /** Deletes one batch of keys, all of them or (answered with an error) none. */
+  async kvBulkDelete(name: string, binding: string, keys: readonly string[]): Promise<number> {
+    return this.#read(await this.#call('POST', `${kvPath(name, binding)}/bulk/delete`, { json: keys }), readKvBulkResult);
   }
 
   /** An Analytics Engine SQL query over one tenant's (or one worker's tenant's) points; the body as the server sent it. */

@@ -158,6 +158,11 @@ export function readStringField(value: unknown, key: string): string {
   return string(object(value, 'answer'), key, 'answer');
 }
 
+/** How many keys a bulk write or delete wrote (Cloudflare's `successful_key_count`). */
+export function readKvBulkResult(value: unknown): number {
+  return integer(object(value, 'answer'), 'successful_key_count', 'answer');
+}
+
 export function readKvListPage(value: unknown): KvListPage {
   const o = object(value, 'answer');
   array(o, 'keys', 'answer').forEach((item, index) => {

@@ -19,6 +19,7 @@ const HELP = `islet: a self-hosted runtime for Workers-style JavaScript and Type
 Usage:
   islet dev [ENTRY] [options]        serve one worker locally, reloading on change
   islet kv key put|get|list|delete   read and write a KV namespace's local state
+  islet kv bulk put|delete FILE      write or delete many keys from a JSON file (wrangler's format)
   islet serve [options]              run the multi-tenant server (deploys, versions, routes, engines)
   islet start [options]              serve the example workers (what npm start runs)
 
@@ -29,7 +30,7 @@ On islet serve, over its admin API (--server URL, --token TOKEN):
   islet rollback [NAME]              send all traffic back to an earlier version
   islet secret put|list|delete       a worker's secrets
   islet tail [NAME]                  a worker's requests and console output, live
-  islet kv key ... --server URL      read and write a worker's KV namespace on the server
+  islet kv key|bulk ... --server URL read and write a worker's KV namespace on the server
   islet analytics query "SELECT ..." Analytics Engine SQL over a tenant's data points (--local: islet dev's)
 
 Run "islet <command> --help" for a command's options.

@@ -21,16 +21,24 @@ function entries(value: unknown): Json[] {
   return Array.isArray(value) ? value.filter((v): v is Json => typeof v === 'object' && v !== null) : [];
 }
 
+/** An event's first line, then its console lines and exceptions indented under it. */
+function withLines(first: string, event: Json): string {
+  const lines = [first];
+  for (const log of entries(event.logs)) lines.push(`  (${text(log.level)}) ${indent(text(log.message), '  ')}`);
+  for (const exception of entries(event.exceptions)) lines.push(`  ✘ ${indent(text(exception.message), '    ')}`);
+  return lines.join('\n');
+}
+
 /** The lines to print for one event, or null for one that prints nothing (heartbeats, unknown kinds). */
 export function prettyEvent(event: Json): string | null {
   switch (event.type) {
     case 'request': {
       const outcome = OUTCOMES[text(event.outcome)] ?? text(event.outcome);
-      const lines = [`${text(event.method)} http://${text(event.host)}${text(event.path)} - ${outcome} @ ${when(event.time)}`];
-      for (const log of entries(event.logs)) lines.push(`  (${text(log.level)}) ${indent(text(log.message), '  ')}`);
-      for (const exception of entries(event.exceptions)) lines.push(`  ✘ ${indent(text(exception.message), '    ')}`);
-      return lines.join('\n');
+      return withLines(`${text(event.method)} http://${text(event.host)}${text(event.path)} - ${outcome} @ ${when(event.time)}`, event);
     }
+    // wrangler tail's shapes for a cron run and a queue batch.
+    case 'scheduled': return withLines(`"${text(event.cron)}" @ ${when(event.time)} - ${OUTCOMES[text(event.outcome)] ?? text(event.outcome)}`, event);
+    case 'queue': return withLines(`Queue ${text(event.queue)} - ${OUTCOMES[text(event.outcome)] ?? text(event.outcome)} @ ${when(event.time)}`, event);
     case 'log': return `  (${text(event.level)}) ${indent(text(event.message), '  ')}`;
     case 'dropped': return `⚠ ${text(event.count)} event${event.count === 1 ? ' was' : 's were'} dropped: this tail did not keep up with the worker.`;
     case 'error': return `✘ ${text(event.message)}`;

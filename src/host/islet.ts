@@ -38,8 +38,12 @@ export interface IsletOptions {
   egress?: EgressOptions;
   /** Booted isolates kept ready for cold starts. */
   spareIsolates?: number;
-  /** Durable Objects: how long one without events stays in memory (default 10 s), how often alarms are looked for (default 250 ms). */
-  durableObjects?: { idleMs?: number; alarmPollMs?: number };
+  /**
+   * Durable Objects: how long one without events stays in memory (default 10 s), how often alarms are
+   * looked for (default 250 ms), how many MiB each object's database may hold (default 1024), and how
+   * long an object active at a reload keeps its code before it is reset (default 300 s, Cloudflare's max_delay).
+   */
+  durableObjects?: { idleMs?: number; alarmPollMs?: number; maxStorageMb?: number; codeUpdateMaxDelayMs?: number };
 }
 
 /** Under islet dev every worker of the process sees the same queues, as wrangler dev's workers do. */
@@ -106,6 +110,8 @@ export class Islet {
     const objectOptions = options.durableObjects ?? {};
     this.objects = new DurableObjectsService({
       dataDir: options.dataDir, log: this.#tenantLog, ...(objectOptions.idleMs !== undefined ? { idleMs: objectOptions.idleMs } : {}),
+      ...(objectOptions.maxStorageMb !== undefined ? { maxStorageBytes: objectOptions.maxStorageMb * 1024 * 1024 } : {}),
+      ...(objectOptions.codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: objectOptions.codeUpdateMaxDelayMs } : {}),
     });
     // Alarms of workers loaded in this process fire here; others' wait in the index until theirs is.
     this.#alarms = new AlarmScheduler(this.objects.alarms, (entry) => {
@@ -150,14 +156,17 @@ export class Islet {
     // A worker's objects live in its isolate; reloading the worker under the same name moves them to the new one.
     let resident: ResidentWorker | null = null;
     const objectBindings = source.durableObjects ?? [];
-    const objects = objectBindings.length === 0 ? undefined
-      : this.objects.host(this.objects.directory(source.name, source.name, () => resident!.warm()), objectBindings);
+    const reload = this.objects.find(source.name, source.name) !== null;
+    const directory = objectBindings.length === 0 ? null : this.objects.directory(source.name, source.name, () => resident!.warm());
+    const objects = directory === null ? undefined : this.objects.host(directory, objectBindings);
     const producers = source.queueProducers ?? [];
     const queues = producers.length === 0 ? undefined
       : producers.map((q) => new QueueBinding({ scope: LOCAL_QUEUE_SCOPE, queue: q.queue }, this.#queueService().writer, q.deliveryDelay ?? 0));
     resident = new ResidentWorker(spec, this.pool, {
       log, kv, analytics, cache, services, outbound: this.#outbound, ...(objects !== undefined ? { objects } : {}), ...(queues !== undefined ? { queues } : {}),
     });
+    // A reload: objects active in the previous version keep their code for max_delay at most.
+    if (reload) directory?.codeUpdated();
     return resident;
   }
 

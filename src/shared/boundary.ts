@@ -91,6 +91,28 @@ export const Op = {
   DoStorageSize: 88,
   /** (opId, handle) -> async null once every write so far is durable (sync()) */
   DoStorageSync: 89,
+  // Hibernatable WebSockets (ctx.acceptWebSocket): the host owns them, keyed by the object's handle, so
+  // they outlive the object's instance. A socket is an id in its object's table.
+  /** (handle, tags: string[]) -> socket id: the WebSocket is accepted; its client end is still to be returned in a 101 */
+  DoSocketAccept: 150,
+  /** (reqId, handle, socketId) the accepted socket goes to the client in request reqId's 101 response */
+  DoSocketHandOff: 151,
+  /** (handle, socketId, data: string | ArrayBuffer) one message to the client, held by the output gate */
+  DoSocketSend: 152,
+  /** (handle, socketId, code: number | null, reason) starts the closing handshake, held by the output gate */
+  DoSocketClose: 153,
+  /** (handle, socketId, value) keeps the V8 serialization of value with the socket, at most 2,048 bytes */
+  DoSocketAttach: 154,
+  /** (handle, socketId) -> the value last attached, or null */
+  DoSocketAttachment: 155,
+  /** (handle, tag | null) -> flat [socketId, tags: string[], closing: boolean, ...] of the object's open sockets */
+  DoSocketList: 156,
+  /** (handle, socketId) -> the socket's tags */
+  DoSocketTags: 157,
+  /** (handle, request | null, response | null) the message the host answers itself, without an event (null: none) */
+  DoSocketAutoResponse: 158,
+  /** (handle, socketId | null) -> null: the auto-response [request, response] or null; a socket: when it last auto-responded (ms) or null */
+  DoSocketAutoResponseInfo: 159,
   // Subrequests. Each lives behind a handle in a per-instance host table until its response body is
   // read, canceled or sent on, it is aborted, or its request ends.
   /**
@@ -254,10 +276,12 @@ export const ENTRY_NAMES = ['install', 'dispatchFetch', 'complete', 'fireTimer',
 export const SocketEventType = { Message: 0, Close: 1 } as const;
 /**
  * What `dispatchObject(reqId, kind, className, id, name | null, handle, a, b, c, d)` delivers to a Durable
- * Object: a fetch (a: method, b: url, c: headers, d: body), an RPC call (a: method name, b: args) or an
- * alarm (a: retryCount). `dropObject(handle)` forgets an object's instance (evicted, reset or moved).
+ * Object: a fetch (a: method, b: url, c: headers, d: body), an RPC call (a: method name, b: args), an
+ * alarm (a: retryCount), a hibernatable WebSocket's message (a: socketId, b: string | ArrayBuffer) or its
+ * close (a: socketId, b: code, c: reason, d: wasClean). `dropObject(handle)` forgets an object's instance
+ * (evicted, hibernated, reset or moved).
  */
-export const ObjectEventKind = { Fetch: 0, Call: 1, Alarm: 2 } as const;
+export const ObjectEventKind = { Fetch: 0, Call: 1, Alarm: 2, SocketMessage: 3, SocketClose: 4 } as const;
 export type EntryName = (typeof ENTRY_NAMES)[number];
 
 /** The global name under which the host hands the bridge to the runtime; the runtime deletes it at once. */

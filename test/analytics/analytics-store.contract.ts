@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AnalyticsQueryTimeout, type AnalyticsPoint, type AnalyticsStore } from '../../src/host/storage/analytics/analytics-store.js';
 import { parseQuery } from '../../src/host/storage/analytics/sql/parse-query.js';
+import { AnalyticsUnknownDataset } from '../../src/host/storage/analytics/sql/sql-error.js';
 
 const NOW = 1_700_000_000;
 const OPTIONS = { nowSeconds: NOW, timeoutMs: 5_000, maxRows: 10_000 };
@@ -45,7 +46,7 @@ export function analyticsStoreContract(name: string, open: () => AnalyticsStore)
         ]);
         assert.deepEqual(run(store, 't1', 'SELECT index1 FROM ds').rows, [['mine']]);
         assert.deepEqual(run(store, 't2', 'SELECT index1 FROM ds').rows, [['theirs']]);
-        assert.deepEqual(run(store, 't3', 'SELECT count() FROM ds').rows, [[0]]);
+        assert.throws(() => run(store, 't3', 'SELECT count() FROM ds'), AnalyticsUnknownDataset, 'another tenant\'s dataset is not one t3 wrote to');
       } finally {
         store.close();
       }
@@ -58,6 +59,20 @@ export function analyticsStoreContract(name: string, open: () => AnalyticsStore)
         store.write([]);
         const result = run(store, 't', 'SELECT count(), sum(double1) FROM ds');
         assert.deepEqual(result.rows, [[500, (499 * 500) / 2]]);
+      } finally {
+        store.close();
+      }
+    });
+
+    it('knows a dataset from its first write on, also once its points have expired; never written, it is an unknown table', () => {
+      const store = open();
+      try {
+        assert.throws(() => run(store, 't', 'SELECT count() FROM ds'), AnalyticsUnknownDataset);
+        store.write([point('t', 'ds', NOW - 100, 'old')]);
+        assert.deepEqual(run(store, 't', 'SELECT count() FROM ds').rows, [[1]]);
+        store.prune(NOW);
+        assert.deepEqual(run(store, 't', 'SELECT count() FROM ds').rows, [[0]]);
+        assert.throws(() => run(store, 't', 'SELECT count() FROM never'), AnalyticsUnknownDataset);
       } finally {
         store.close();
       }

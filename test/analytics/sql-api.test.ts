@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AnalyticsService } from '../../src/host/bindings/analytics/analytics-service.js';
 import type { AnalyticsPoint } from '../../src/host/storage/analytics/analytics-store.js';
-import { AnalyticsSqlError } from '../../src/host/storage/analytics/sql/sql-error.js';
+import { AnalyticsSqlError, AnalyticsUnknownDataset } from '../../src/host/storage/analytics/sql/sql-error.js';
 import { SqliteAnalyticsStore } from '../../src/host/storage/analytics/sqlite-analytics-store.js';
 
 // 2024-01-01 00:00:00 UTC; the points span the two hours after it.
@@ -151,7 +151,15 @@ describe('Analytics Engine SQL API', () => {
     assert.deepEqual(json('SELECT count() AS n FROM requests').data, [{ n: String(mine.length) }]);
     assert.deepEqual(json('SELECT count() AS n FROM requests', 'globex').data, [{ n: String(theirs.length) }]);
     assert.deepEqual(json("SELECT count() AS n FROM requests WHERE index1 = 'OTHER'").data, [{ n: '0' }]);
-    assert.deepEqual(json('SELECT count() AS n FROM nothing_here').data, [{ n: '0' }]);
+  });
+
+  it('refuses a dataset the tenant never wrote to, as a table that does not exist (Cloudflare creates it on the first write)', () => {
+    const unknown = (sql: string, tenant = 'acme') => assert.throws(() => service.query(tenant, sql),
+      (err: unknown) => err instanceof AnalyticsUnknownDataset && err instanceof AnalyticsSqlError && /Unknown dataset "nothing_here"|Unknown dataset "other_dataset"/.test(err.message), `${tenant}: ${sql}`);
+    unknown('SELECT count() AS n FROM nothing_here');
+    // other_dataset exists for acme only: another tenant's datasets are not its own.
+    unknown('SELECT count() AS n FROM other_dataset', 'globex');
+    assert.deepEqual(json('SELECT count() AS n FROM other_dataset').data, [{ n: '1' }]);
   });
 
   const refused: [string, RegExp][] = [
@@ -190,9 +198,9 @@ describe('Analytics Engine SQL API', () => {
   });
 
   it('reads a dataset named like an internal table as a dataset, never the table', () => {
-    // FROM names a dataset, bound as a parameter: these are datasets with no points, not SQLite's tables.
-    for (const sql of ['SELECT count() AS n FROM analytics_points', 'SELECT count() AS n FROM sqlite_master', 'SELECT count() AS n FROM "requests\' OR 1=1 --"']) {
-      assert.deepEqual(json(sql).data, [{ n: '0' }], sql);
+    // FROM names a dataset, bound as a parameter: these are datasets never written to, not SQLite's tables.
+    for (const sql of ['SELECT count() AS n FROM analytics_points', 'SELECT count() AS n FROM analytics_datasets', 'SELECT count() AS n FROM sqlite_master', 'SELECT count() AS n FROM "requests\' OR 1=1 --"']) {
+      assert.throws(() => service.query('acme', sql), (err: unknown) => err instanceof AnalyticsUnknownDataset, sql);
     }
   });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { parseQuery } from '../../src/host/storage/analytics/sql/parse-query.js';
+import { AnalyticsUnknownDataset } from '../../src/host/storage/analytics/sql/sql-error.js';
 import { SqliteAnalyticsStore } from '../../src/host/storage/analytics/sqlite-analytics-store.js';
 import { analyticsStoreContract } from './analytics-store.contract.js';
 
@@ -48,10 +49,35 @@ describe('SqliteAnalyticsStore file', () => {
     }
   });
 
-  it('a read-only store on a missing file answers with no rows', () => {
+  it('a read-only store on a missing file knows no dataset', () => {
     const reader = new SqliteAnalyticsStore(freshDir(), { readOnly: true });
-    const result = reader.query({ tenant: 't', dataset: 'd' }, parseQuery('SELECT count() FROM d'), { nowSeconds: 0, timeoutMs: 1_000, maxRows: 10 });
-    assert.deepEqual(result.rows, []);
+    assert.throws(() => reader.query({ tenant: 't', dataset: 'd' }, parseQuery('SELECT count() FROM d'), { nowSeconds: 0, timeoutMs: 1_000, maxRows: 10 }), AnalyticsUnknownDataset);
     reader.close();
+  });
+
+  it('a file written before datasets were recorded knows the datasets its points name', () => {
+    const dir = freshDir();
+    const old = new SqliteAnalyticsStore(dir);
+    old.write([{ tenant: 't', dataset: 'd', timestamp: 5, index1: 'x', blobs: [], doubles: [] }]);
+    old.close();
+    const raw = new DatabaseSync(join(dir, 'analytics.sqlite'));
+    raw.exec('DROP TABLE analytics_datasets');
+    raw.close();
+    const options = { nowSeconds: 10, timeoutMs: 1_000, maxRows: 10 };
+    // A reader on the file as it was, and the file once a writer has opened it again.
+    const reader = new SqliteAnalyticsStore(dir, { readOnly: true });
+    try {
+      assert.deepEqual(reader.query({ tenant: 't', dataset: 'd' }, parseQuery('SELECT index1 FROM d'), options).rows, [['x']]);
+      assert.throws(() => reader.query({ tenant: 't', dataset: 'e' }, parseQuery('SELECT index1 FROM e'), options), AnalyticsUnknownDataset);
+    } finally {
+      reader.close();
+    }
+    const reopened = new SqliteAnalyticsStore(dir);
+    try {
+      reopened.prune(100);
+      assert.deepEqual(reopened.query({ tenant: 't', dataset: 'd' }, parseQuery('SELECT count() FROM d'), options).rows, [[0]]);
+    } finally {
+      reopened.close();
+    }
   });
 });

@@ -26,6 +26,22 @@ const CASES = {
   points250: (env) => { for (let i = 0; i < 250; i++) env.AE.writeDataPoint({ doubles: [i] }); },
   points251: (env) => { for (let i = 0; i < 251; i++) env.AE.writeDataPoint({ doubles: [i] }); },
   returns: (env) => { const r = env.AE.writeDataPoint({ blobs: ['r'] }); if (r !== undefined) throw new Error('returned ' + r); },
+  // A million-element array whose elements count their reads: refused by its length alone.
+  hugeBlobs: (env) => {
+    let reads = 0;
+    const blobs = new Proxy(new Array(1_000_000).fill('x'), { get(target, key, receiver) { if (typeof key === 'string' && /^[0-9]+$/.test(key)) reads++; return Reflect.get(target, key, receiver); } });
+    try { env.AE.writeDataPoint({ blobs }); } catch (e) { e.message += ' (elements read: ' + reads + ')'; throw e; }
+  },
+  hugeDoubles: (env) => env.AE.writeDataPoint({ doubles: new Array(1_000_000).fill(1) }),
+  symbolBlob: (env) => env.AE.writeDataPoint({ blobs: [Symbol('s')] }),
+  bigintDouble: (env) => env.AE.writeDataPoint({ doubles: [1n] }),
+  objectBlob: (env) => env.AE.writeDataPoint({ blobs: ['object', { toString() { return 'custom'; }, valueOf() { return 'value'; } }, new Uint8Array([104, 105])] }),
+  fieldOrder: (env) => {
+    const order = [];
+    env.AE.writeDataPoint({ get blobs() { order.push('blobs'); return []; }, get doubles() { order.push('doubles'); return []; }, get indexes() { order.push('indexes'); return []; } });
+    throw new Error(order.join(','));
+  },
+  tooManyOfTwo: (env) => env.AE.writeDataPoint({ doubles: new Array(21).fill(1), blobs: new Array(21).fill('b') }),
 };
 export default {
   async fetch(request, env) {
@@ -129,5 +145,41 @@ describe('writeDataPoint', () => {
   it('is not on env of a worker without the binding', async () => {
     const response = await server.fetch('/other/');
     assert.equal(await response.text(), 'undefined');
+  });
+});
+
+// workerd's AnalyticsEngineEvent is { indexes, doubles, blobs } of Web IDL types: blobs and indexes
+// (ArrayBuffer or ArrayBufferView or DOMString)?, converted with ToString when neither; doubles double,
+// converted with ToNumber. https://github.com/cloudflare/workerd/blob/main/src/workerd/api/analytics-engine.h
+describe('writeDataPoint argument conversion', () => {
+  let server: WorkerServer;
+  before(async () => {
+    server = await startWorkers([{ name: 'ae', code: WORKER, analyticsEngineDatasets: [{ binding: 'AE', dataset: 'events' }], limits: { cpuMs: 2_000 } }]);
+  });
+  after(() => server.close());
+
+  async function run(name: string): Promise<{ ok: boolean; name?: string; message?: string }> {
+    const response = await server.fetch(`/ae/?case=${name}`);
+    assert.equal(response.status, 200);
+    return response.json() as Promise<{ ok: boolean; name?: string; message?: string }>;
+  }
+
+  it('refuses more than 20 blobs or doubles by the count alone, without reading the elements', async () => {
+    assert.deepEqual(await run('hugeBlobs'), { ok: false, name: 'TypeError', message: 'writeDataPoint(): Maximum of 20 blobs supported. (elements read: 0)' });
+    assert.deepEqual(await run('hugeDoubles'), { ok: false, name: 'TypeError', message: 'writeDataPoint(): Maximum of 20 doubles supported.' });
+    // workerd counts blobs before doubles.
+    assert.deepEqual(await run('tooManyOfTwo'), { ok: false, name: 'TypeError', message: 'writeDataPoint(): Maximum of 20 blobs supported.' });
+  });
+
+  it('converts as Web IDL does: ToString for a blob that is no buffer (a Symbol cannot be), ToNumber for a double (a BigInt cannot be)', async () => {
+    assert.deepEqual(await run('symbolBlob'), { ok: false, name: 'TypeError', message: 'Cannot convert a Symbol value to a string' });
+    assert.deepEqual(await run('bigintDouble'), { ok: false, name: 'TypeError', message: 'Cannot convert a BigInt value to a number' });
+    assert.deepEqual(await run('objectBlob'), { ok: true });
+    const stored = JSON.parse(server.islet.analytics.query('ae', "SELECT blob2, blob3 FROM events WHERE blob1 = 'object'").body) as { data: unknown[] };
+    assert.deepEqual(stored.data, [{ blob2: 'custom', blob3: 'hi' }]);
+  });
+
+  it('reads the fields in workerd\'s order: indexes, doubles, blobs', async () => {
+    assert.deepEqual(await run('fieldOrder'), { ok: false, name: 'Error', message: 'indexes,doubles,blobs' });
   });
 });

@@ -130,9 +130,29 @@ test('kv key put, get, list and delete with --server work on the namespace the w
   assert.equal(unknown.code, 1);
   assert.doesNotMatch(unknown.stdout, /Value not found/);
   assert.match(unknown.stderr, /NOPE/);
+  // Cloudflare: key names cannot be empty. KV's own message, for put, get and delete alike.
+  for (const args of [['put', '', 'x'], ['get', ''], ['delete', '']]) {
+    const empty = kv(...args);
+    assert.equal(empty.code, 1, args.join(' '));
+    assert.match(empty.stderr, /Key name cannot be empty\./);
+    assert.doesNotMatch(empty.stderr, /No admin endpoint/);
+  }
   const both = serve.islet(['kv', 'key', 'get', 'x', '--binding', 'DATA', '--local'], dir);
   assert.equal(both.code, 1);
   assert.match(both.stderr, /Choose --local or --server, not both/);
+});
+
+test('versions get takes a version\'s number as well as its id', () => {
+  const id = (JSON.parse(serve.islet(['versions', 'list', 'store', '--json'], dir).stdout) as { versions: { id: string; number: number }[] }).versions.find((v) => v.number === 1)!.id;
+  const byId = serve.islet(['versions', 'get', 'store', id], dir);
+  assert.equal(byId.code, 0, byId.stderr);
+  assert.match(byId.stdout, new RegExp(`^Version: +store version 1 \\(${id}\\)$`, 'm'));
+  const byNumber = serve.islet(['versions', 'get', 'store', '1'], dir);
+  assert.equal(byNumber.code, 0, byNumber.stderr);
+  assert.equal(byNumber.stdout, byId.stdout);
+  const missing = serve.islet(['versions', 'get', 'store', '99'], dir);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /store has no version 99 \(versions: 1\)/);
 });
 
 test('versions list shows each version with its traffic', () => {

@@ -164,3 +164,29 @@ test('the server URL and token can come from ISLET_SERVER and ISLET_ADMIN_TOKEN'
     rmSync(other, { recursive: true, force: true });
   }
 });
+
+test('routes are the worker\'s: a config without routes keeps them, as wrangler does; a rollback keeps them too', async () => {
+  const project = makeProject({
+    'with-route.toml': 'name = "canary"\nmain = "index.js"\nroutes = ["canary.example.test/*"]\n',
+    'no-route.toml': 'name = "canary"\nmain = "index.js"\n',
+    'index.js': `export default { fetch(request, env) { return new Response(env.LABEL); } };\n`,
+  });
+  try {
+    const first = serve.islet(['deploy', '--config', 'with-route.toml', '--var', 'LABEL:one'], project);
+    assert.equal(first.code, 0, first.stderr);
+    const second = serve.islet(['deploy', '--config', 'no-route.toml', '--var', 'LABEL:two', '--percent', '50'], project);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /Routes: +canary\.example\.test\/\*/);
+    const labels = new Set<string>();
+    for (let i = 0; i < 40; i++) labels.add(await body('/', 'canary.example.test'));
+    // 40 requests of a 50/50 split all landing on one side: about once in 500 billion runs.
+    assert.deepEqual([...labels].sort(), ['one', 'two']);
+
+    const rolled = serve.islet(['rollback', 'canary', '--version', '2'], project);
+    assert.equal(rolled.code, 0, rolled.stderr);
+    assert.equal(await body('/', 'canary.example.test'), 'two');
+    assert.match(serve.islet(['workers', 'get', 'canary'], project).stdout, /^Routes: +canary\.example\.test\/\*$/m);
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+});

@@ -44,6 +44,9 @@ test('islet start serves every example on its own route', async () => {
     assert.deepEqual(monitored.batches.at(-1)!.map((a) => a.type), ['OVERHEAT', 'ANOMALY']);
 
     assert.equal((await fetch(`${server.url}/no-such-example`)).status, 404);
+    // Each request is printed as islet dev prints it, under the example's name (stderr is in output()).
+    assert.match(server.output(), /\[hello\] GET \/hello 200 OK \(\d+(\.\d)? ms\)/);
+    assert.match(server.output(), /\[pricing\] GET \/pricing 404 Not Found \(/);
   } finally {
     await server.stop();
     rmSync(state, { recursive: true, force: true });

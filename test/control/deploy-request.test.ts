@@ -47,8 +47,8 @@ describe('parseDeployRequest', () => {
         vars: { GREETING: 'hello' },
         kvNamespaces: [{ binding: 'CACHE', id: 'cache' }],
         limits: { cpuMs: 50, memoryMb: 128, wallMs: 30000, subrequests: 50, concurrency: 64, queue: 256, ratePerSecond: 0 },
-        routes: ['api.example.com/*', '*.example.org/v1/*'],
       },
+      routes: ['api.example.com/*', '*.example.org/v1/*'],
       percent: 100,
       sticky: { header: 'x-user-id' },
     });
@@ -86,7 +86,8 @@ describe('parseDeployRequest', () => {
       sourceMap: null,
       tenant: null,
       message: null,
-      config: { compatibilityDate: null, vars: {}, kvNamespaces: [], limits: {}, routes: [] },
+      config: { compatibilityDate: null, vars: {}, kvNamespaces: [], limits: {} },
+      routes: null,
       percent: 100,
       sticky: null,
     });
@@ -94,7 +95,7 @@ describe('parseDeployRequest', () => {
 
   test('normalizes what has one spelling: routes, sticky header names', () => {
     const request = parseDeployRequest(deploy({ config: { routes: ['API.Example.com', 'https://X.com/a*'] }, sticky: { header: 'X-User-Id' }, percent: 10 }));
-    assert.deepEqual(request.config.routes, ['api.example.com/', 'https://x.com/a*']);
+    assert.deepEqual(request.routes, ['api.example.com/', 'https://x.com/a*']);
     assert.deepEqual(request.sticky, { header: 'x-user-id' });
     assert.deepEqual(parseDeployRequest(deploy({ sticky: { cookie: 'Session' } })).sticky, { cookie: 'Session' });
     assert.equal(parseDeployRequest(deploy({ sticky: null })).sticky, null);
@@ -208,6 +209,15 @@ describe('parseDeployRequest', () => {
     rejects(() => parseDeployRequest(withConfig({ routes: ['example.com/*', 'EXAMPLE.com/*'] })), 'config.routes[1]: repeats config.routes[0] (example.com/*)');
     rejects(() => parseDeployRequest(withConfig({ routes: ['example.com', 'example.com/'] })), 'config.routes[1]: repeats config.routes[0]');
   });
+
+  test('routes are the worker\'s, not the version\'s: a body without them says to keep the worker\'s', () => {
+    const request = parseDeployRequest(withConfig({ routes: ['a.example.com/*'] }));
+    assert.deepEqual(request.routes, ['a.example.com/*']);
+    assert.equal('routes' in request.config, false, 'the version stores no routes');
+    assert.equal(parseDeployRequest(withConfig({})).routes, null);
+    assert.equal(parseDeployRequest(withConfig({ routes: null })).routes, null);
+    assert.deepEqual(parseDeployRequest(withConfig({ routes: [] })).routes, [], 'an explicit empty list removes them');
+  });
 });
 
 describe('parseSplitRequest', () => {
@@ -253,7 +263,7 @@ describe('parseRollbackRequest', () => {
 test('a worker has at most 1,000 routes and 64 vars, as Cloudflare allows', () => {
   const routes = Array.from({ length: 1_001 }, (_, i) => `h${i}.example.com/*`);
   assert.throws(() => parseDeployRequest(deploy({ config: { routes } })), /config\.routes: has 1001 patterns; at most 1000 are allowed per worker/);
-  assert.equal(parseDeployRequest(deploy({ config: { routes: routes.slice(0, 1_000) } })).config.routes.length, 1_000);
+  assert.equal(parseDeployRequest(deploy({ config: { routes: routes.slice(0, 1_000) } })).routes?.length, 1_000);
   const vars = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`V${i}`, 'x']));
   assert.throws(() => parseDeployRequest(deploy({ config: { vars } })), /config\.vars: has 65 entries; at most 64/);
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
 import { ControlError, type ControlErrorCode } from '../../src/host/control/control-error.js';
 import { DeploymentStore, type CreateVersionInput } from '../../src/host/control/deployment-store.js';
 import type { VersionConfig } from '../../src/host/control/model.js';
@@ -21,7 +22,7 @@ function open(t: { after(fn: () => void): void }, dir = freshDir()): DeploymentS
 }
 
 function config(overrides: Partial<VersionConfig> = {}): VersionConfig {
-  return { compatibilityDate: '2025-01-01', vars: { GREETING: 'hello' }, kvNamespaces: [], limits: { cpuMs: 50 }, routes: [], ...overrides };
+  return { compatibilityDate: '2025-01-01', vars: { GREETING: 'hello' }, kvNamespaces: [], limits: { cpuMs: 50 }, ...overrides };
 }
 
 function input(worker: string, overrides: Partial<CreateVersionInput> = {}): CreateVersionInput {
@@ -81,6 +82,26 @@ describe('DeploymentStore: file', () => {
     assert.deepEqual(second.previousDeployment('shop')?.versions, [{ id: v1, percent: 100 }]);
   });
 
+  test('a file of schema 1, whose versions carried routes, keeps serving its routes; the versions no longer claim them', (t) => {
+    const dir = freshDir();
+    const first = new DeploymentStore(dir);
+    const v1 = ship(first, 'old', ['old.example.com/*']);
+    first.close();
+    // Schema 1 had the same tables and also wrote each deploy's routes into the version's config.
+    const raw = new DatabaseSync(join(dir, 'control.sqlite'));
+    raw.prepare(`UPDATE versions SET config = json_set(config, '$.routes', json('["old.example.com/*"]')) WHERE id = ?`).run(v1);
+    raw.exec('PRAGMA user_version = 1');
+    raw.close();
+
+    const second = open(t, dir);
+    assert.deepEqual(second.routes(), [{ pattern: 'old.example.com/*', worker: 'old' }]);
+    assert.equal('routes' in second.getVersion(v1)!.config, false);
+    assert.deepEqual(second.getVersion(v1)!.config, config());
+    const check = new DatabaseSync(join(dir, 'control.sqlite'));
+    t.after(() => check.close());
+    assert.equal(check.prepare('PRAGMA user_version').get()?.['user_version'], 2);
+  });
+
   test('two connections to one file (two processes) see each other and cannot both take a route', (t) => {
     const dir = freshDir();
     const a = open(t, dir);
@@ -129,6 +150,21 @@ describe('DeploymentStore: versions', () => {
     assert.equal(store.listVersions('shop').length, 3);
     fails(() => store.createVersion(input('Shop')), 'invalid_request', '"Shop" is not a valid worker name');
     fails(() => store.createVersion(input('shop2', { tenant: 'A' })), 'invalid_request', '"A" is not a valid tenant name');
+  });
+
+  test('a new worker does not join an existing tenant by default; naming the tenant joins it', (t) => {
+    const store = open(t);
+    ship(store, 'billing-api', [], { tenant: 'billing' });
+    fails(() => store.createVersion(input('billing')), 'conflict',
+      /^tenant "billing" already exists \(workers: billing-api\).*set the tenant explicitly \(islet deploy --tenant billing\)/);
+    assert.equal(store.getWorker('billing'), null, 'nothing was created');
+    assert.equal(store.createVersion(input('billing', { tenant: 'billing' })).number, 1);
+    assert.equal(store.getWorker('billing')?.tenant, 'billing');
+    // The worker exists now: later versions without a tenant keep its own.
+    assert.equal(store.createVersion(input('billing')).number, 2);
+    // A tenant nobody else uses is still the worker's name by default.
+    assert.equal(store.createVersion(input('solo')).number, 1);
+    assert.equal(store.getWorker('solo')?.tenant, 'solo');
   });
 
   test('discardVersion: a version that never took traffic goes, and a worker that never ran goes with it', (t) => {
@@ -311,16 +347,20 @@ describe('DeploymentStore: secrets', () => {
     assert.equal(store.secrets('w')['S0'], 'replaced');
   });
 
-  test('a secret and a KV binding cannot share a name', (t) => {
+  test('a secret cannot share its name with a var or a binding, either way round (Cloudflare: "Binding name already in use")', (t) => {
     const store = open(t);
     const withKv = { config: config({ kvNamespaces: [{ binding: 'CACHE', id: 'cache' }] }) };
     ship(store, 'w', [], withKv);
-    fails(() => store.putSecret('w', 'CACHE', 'v'), 'conflict', 'secret "CACHE": the worker\'s KV namespace binding already has that name');
-    store.putSecret('w', 'GREETING', 'a secret may replace a var');
+    fails(() => store.putSecret('w', 'CACHE', 'v'), 'conflict', /^secret "CACHE": the worker already has a KV namespace binding of that name/);
+    fails(() => store.putSecret('w', 'GREETING', 'v'), 'conflict', /^secret "GREETING": the worker already has a var of that name/);
+    assert.deepEqual(store.secretNames('w'), [], 'nothing was stored');
 
-    ship(store, 'v');
+    ship(store, 'v', [], { config: config({ vars: {} }) });
     store.putSecret('v', 'CACHE', 'v');
-    fails(() => store.createVersion(input('v', withKv)), 'conflict', /KV namespace binding "CACHE" has the name of one of the worker's secrets/);
+    store.putSecret('v', 'GREETING', 'v');
+    fails(() => store.createVersion(input('v', withKv)), 'conflict', /^var "GREETING" has the name of one of the worker's secrets.*islet secret delete v GREETING/);
+    fails(() => store.createVersion(input('v', { config: config({ vars: {}, kvNamespaces: [{ binding: 'CACHE', id: 'cache' }] }) })), 'conflict', /^KV namespace binding "CACHE" has the name of one of the worker's secrets/);
+    fails(() => store.createVersion(input('v', { config: config({ vars: {}, services: [{ binding: 'CACHE', service: 'x' }] }) })), 'conflict', /^service binding "CACHE"/);
     assert.equal(store.listVersions('v').length, 1);
   });
 });

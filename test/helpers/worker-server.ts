@@ -23,6 +23,7 @@ export interface WorkerServerOptions {
   dataDir?: string;
   outboundRoutes?: ReadonlyMap<string, string>;
   egress?: IsletOptions['egress'];
+  durableObjects?: IsletOptions['durableObjects'];
 }
 
 /**
@@ -37,6 +38,7 @@ export async function startWorkers(sources: (Omit<WorkerSource, 'name'> & { name
     dataDir, log: logs,
     ...(options.outboundRoutes ? { outboundRoutes: options.outboundRoutes } : {}),
     ...(options.egress ? { egress: options.egress } : {}),
+    ...(options.durableObjects ? { durableObjects: options.durableObjects } : {}),
   });
   const workers = new Map<string, ResidentWorker>();
   sources.forEach((source, i) => {

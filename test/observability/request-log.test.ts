@@ -95,3 +95,17 @@ test('a request the platform refuses is logged with its failure kind', async () 
   assert.equal(line.status, 429);
   assert.equal(line.cpuMs, 0);
 });
+
+test('a cron run is one line of type scheduled naming its trigger, not a request with a URL', async () => {
+  const CRON = `export default { async scheduled(controller) { console.log('nightly ran'); } }`;
+  assert.equal((await serve.deploy('nightly', CRON, { config: { crons: ['0 3 * * *'] } })).status, 201);
+  const ran = await serve.admin('POST', `/workers/nightly/scheduled?cron=${encodeURIComponent('0 3 * * *')}&time=1767236400000`);
+  assert.equal(ran.status, 200);
+  await eventually(async () => lines.some((l) => l.type === 'scheduled' && l.worker === 'nightly'));
+  const line = lines.find((l) => l.type === 'scheduled' && l.worker === 'nightly')!;
+  assert.deepEqual(Object.keys(line), ['level', 'type', 'time', 'worker', 'version', 'cron', 'scheduledTime', 'durationMs', 'cpuMs', 'cold', 'traceId', 'outcome']);
+  assert.deepEqual([line.level, line.cron, line.scheduledTime, line.outcome], ['info', '0 3 * * *', 1767236400000, 'ok']);
+  assert.ok(!lines.some((l) => l.type === 'request' && l.worker === 'nightly'));
+  // Its console line carries the run's trace id.
+  assert.ok(lines.some((l) => l.type === 'console' && l.msg === 'nightly ran' && l.traceId === line.traceId));
+});

@@ -174,3 +174,21 @@ test('a client that does not read loses events instead of the server holding the
   assert.equal(delivered + (dropped.count as number), sent);
   slow.close();
 });
+
+test('a cron run is tailed as the scheduled event it is, with its trigger and console lines', async () => {
+  const CRON = `export default { async scheduled(controller) { console.log('ran ' + controller.cron); } }`;
+  assert.equal((await serve.deploy('nightly', CRON, { config: { crons: ['0 3 * * *'] } })).status, 201);
+  const tail = await openTail('nightly');
+  const ran = await serve.admin('POST', '/workers/nightly/scheduled?cron=' + encodeURIComponent('0 3 * * *') + '&time=1767236400000');
+  assert.equal(ran.status, 200);
+  await eventually(async () => tail.events.some((e) => e.type === 'scheduled'));
+  tail.close();
+  const event = tail.events.find((e) => e.type === 'scheduled')!;
+  // wrangler tail's scheduled event names the cron and its time; there is no URL to show.
+  assert.equal(event.cron, '0 3 * * *');
+  assert.equal(event.scheduledTime, 1767236400000);
+  assert.equal(event.outcome, 'ok');
+  assert.equal(event.worker, 'nightly');
+  assert.ok(!('path' in event) && !('host' in event) && !('method' in event));
+  assert.deepEqual((event.logs as { message: string }[]).map((l) => l.message), ['ran 0 3 * * *']);
+});

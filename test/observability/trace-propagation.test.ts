@@ -56,7 +56,7 @@ async function call(query: string, headers: Record<string, string>): Promise<{ s
   return { seen: JSON.parse(answer.body) as Seen[], traceId: answer.headers['x-trace-id'] as string };
 }
 
-test('each subrequest carries the trace in a traceparent of its own: version 00, a new span id, sampled', async () => {
+test('each subrequest carries the trace in a traceparent: version 00, the request\'s own span as parent, sampled', async () => {
   const { seen } = await call('n=2', { traceparent: `00-${TRACE}-${PARENT}-01` });
   assert.equal(seen.length, 2);
   const spans = seen.map((s) => {
@@ -64,11 +64,14 @@ test('each subrequest carries the trace in a traceparent of its own: version 00,
     const parsed = parseTraceparent(s.traceparent!);
     assert.ok(parsed !== null);
     assert.equal(parsed.traceId, TRACE);
-    assert.notEqual(parsed.parentId, PARENT, 'a new span, not the caller\'s');
+    assert.notEqual(parsed.parentId, PARENT, 'the span of the worker\'s request, not its caller\'s');
     assert.equal(s.xTraceId, null);
     return parsed.parentId;
   });
-  assert.notEqual(spans[0], spans[1]);
+  // Both are calls of the same request, whose span is their parent (linked-spans.test.ts checks it is the exported one).
+  assert.equal(spans[0], spans[1]);
+  const { seen: again } = await call('n=1', { traceparent: `00-${TRACE}-${PARENT}-01` });
+  assert.notEqual(parseTraceparent(again[0]!.traceparent!)?.parentId, spans[0], 'another request, another span');
 });
 
 test('a request with no trace gets one, and its subrequests carry it', async () => {

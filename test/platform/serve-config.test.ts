@@ -60,3 +60,26 @@ test('[cost] sets the price model; unset prices keep the Workers Standard defaul
   withFile('c.toml', '[cost]\nper_gb_second = "free"\n', (dir) => assert.throws(() => readServeConfig(dir, { config: 'c.toml' }), ServeConfigError));
   withFile('d.toml', 'cost = 1\n', (dir) => assert.throws(() => readServeConfig(dir, { config: 'd.toml' }), /"cost" must be a table/));
 });
+
+test('[durable_objects] max_storage_mb bounds each object\'s database; 1 GiB unless set', () => {
+  withFile('islet.toml', '[durable_objects]\nmax_storage_mb = 256\n', (dir) => {
+    assert.equal(readServeConfig(dir, { config: 'islet.toml' }).durableObjects.maxStorageMb, 256);
+  });
+  withFile('islet.toml', 'port = 9000\n', (dir) => {
+    assert.equal(readServeConfig(dir, { config: 'islet.toml' }).durableObjects.maxStorageMb, 1024);
+  });
+  for (const text of ['[durable_objects]\nmax_storage_mb = 0\n', '[durable_objects]\nmax_storage = 5\n']) {
+    withFile('islet.toml', text, (dir) => {
+      assert.throws(() => readServeConfig(dir, { config: 'islet.toml' }), (err: unknown) => err instanceof ServeConfigError && /durable_objects\.max_storage/.test(err.message));
+    });
+  }
+});
+
+test('[durable_objects] code_update_max_delay_ms: Cloudflare\'s max_delay, 0 to 86,400 s', () => {
+  withFile('islet.toml', '[durable_objects]\ncode_update_max_delay_ms = 5000\n', (dir) => {
+    assert.equal(readServeConfig(dir, { config: 'islet.toml' }).durableObjects.codeUpdateMaxDelayMs, 5000);
+  });
+  withFile('islet.toml', '[durable_objects]\ncode_update_max_delay_ms = 86400001\n', (dir) => {
+    assert.throws(() => readServeConfig(dir, { config: 'islet.toml' }), (err: unknown) => err instanceof ServeConfigError && /code_update_max_delay_ms/.test(err.message));
+  });
+});

@@ -14,6 +14,14 @@ test('only "Bearer <the token>" matches, whatever the length of what is sent', (
   assert.equal(bearerMatches(token, token), false);
   assert.equal(bearerMatches(undefined, token), false);
   assert.equal(bearerMatches('Bearer ', token), false);
+  assert.equal(bearerMatches(`Bearer${token}`, token), false);
+});
+
+test('the scheme is case-insensitive (RFC 9110 section 11.1); the token is not', () => {
+  const token = 'a-long-enough-admin-token';
+  for (const scheme of ['bearer', 'BEARER', 'BeArEr']) assert.equal(bearerMatches(`${scheme} ${token}`, token), true, scheme);
+  assert.equal(bearerMatches(`Bearer  ${token}`, token), true, 'one or more spaces after the scheme (RFC 9110 section 11.4)');
+  assert.equal(bearerMatches(`bearer ${token.toUpperCase()}`, token), false);
 });
 
 test('without a configured token the admin API is refused beyond loopback', () => {

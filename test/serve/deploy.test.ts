@@ -17,6 +17,8 @@ test('the admin API answers 401 without a token or with a wrong one', async () =
   const wrong = await serve.admin('GET', '/workers', undefined, 'not-the-token-at-all');
   assert.equal(wrong.status, 401);
   assert.equal((await serve.admin('GET', '/health')).status, 200);
+  const lowerCase = await fetch(`${serve.adminUrl}/api/v1/health`, { headers: { authorization: 'bearer test-admin-token-0123456789' } });
+  assert.equal(lowerCase.status, 200, 'the auth scheme is case-insensitive (RFC 9110 section 11.1)');
 });
 
 test('a deployed worker answers on its route and on /<name>/; an unknown host is a 404', async () => {

@@ -42,19 +42,50 @@ test('the same namespace id is shared within a tenant and invisible to another t
   }
 });
 
-test('secrets reach env, win over vars, and are never returned by the API', async () => {
+test('a new worker named like another worker\'s tenant does not join it unless the tenant is named', async () => {
   const serve = await startTestServe();
   try {
-    await serve.deploy('vault', `export default { fetch(r, env) { return new Response(env.API_KEY + '/' + env.MODE); } }`, { config: { vars: { API_KEY: 'from-vars', MODE: 'prod' } } });
-    assert.equal((await serve.get('/vault/')).body, 'from-vars/prod');
+    const ns = { config: { kvNamespaces: [{ binding: 'DATA', id: 'ledger' }] } };
+    assert.equal((await serve.deploy('billing-api', KV_WORKER, { ...ns, tenant: 'billing' })).status, 201);
+    assert.equal((await serve.get('/billing-api/?v=invoices')).body, 'invoices');
+
+    const implicit = await serve.deploy('billing', KV_WORKER, ns);
+    assert.equal(implicit.status, 409);
+    assert.match(implicit.json.error.message, /tenant "billing" already exists \(workers: billing-api\)/);
+    assert.match(implicit.json.error.message, /--tenant billing/);
+    assert.equal((await serve.admin('GET', '/workers/billing')).status, 404, 'no worker was created');
+    assert.equal((await serve.get('/billing/')).status, 404);
+
+    const joined = await serve.deploy('billing', KV_WORKER, { ...ns, tenant: 'billing' });
+    assert.equal(joined.status, 201, JSON.stringify(joined.json));
+    assert.equal((await serve.get('/billing/')).body, 'invoices', 'named explicitly, it shares the tenant\'s data');
+  } finally {
+    await serve.close();
+  }
+});
+
+test('secrets reach env, cannot take a var\'s name (nor a var a secret\'s), and are never returned by the API', async () => {
+  const serve = await startTestServe();
+  try {
+    const code = `export default { fetch(r, env) { return new Response(env.API_KEY + '/' + env.MODE); } }`;
+    await serve.deploy('vault', code, { config: { vars: { MODE: 'prod' } } });
+    assert.equal((await serve.get('/vault/')).body, 'undefined/prod');
     assert.equal((await serve.admin('PUT', '/workers/vault/secrets/API_KEY', { value: 's3cr3t-value' })).status, 200);
     assert.equal((await serve.get('/vault/')).body, 's3cr3t-value/prod', 'the next request sees the secret');
+    // Cloudflare refuses a binding name already in use (10053) rather than let one hide the other.
+    const overVar = await serve.admin('PUT', '/workers/vault/secrets/MODE', { value: 'dev' });
+    assert.equal(overVar.status, 409);
+    assert.match(overVar.json.error.message, /secret "MODE": the worker already has a var of that name/);
+    const varOverSecret = await serve.deploy('vault', code, { config: { vars: { MODE: 'prod', API_KEY: 'from-vars' } } });
+    assert.equal(varOverSecret.status, 409);
+    assert.match(varOverSecret.json.error.message, /var "API_KEY" has the name of one of the worker's secrets/);
+    assert.equal((await serve.get('/vault/')).body, 's3cr3t-value/prod', 'neither request changed anything');
     const listed = await serve.admin('GET', '/workers/vault/secrets');
     assert.deepEqual(listed.json, { secrets: [{ name: 'API_KEY' }] });
     const everything = JSON.stringify([await serve.admin('GET', '/workers/vault'), await serve.admin('GET', '/workers/vault/versions'), await serve.admin('GET', '/workers')]);
     assert.doesNotMatch(everything, /s3cr3t-value/);
     assert.equal((await serve.admin('DELETE', '/workers/vault/secrets/API_KEY')).status, 200);
-    assert.equal((await serve.get('/vault/')).body, 'from-vars/prod');
+    assert.equal((await serve.get('/vault/')).body, 'undefined/prod');
     assert.equal((await serve.admin('DELETE', '/workers/vault/secrets/API_KEY')).status, 404);
   } finally {
     await serve.close();
@@ -94,6 +125,12 @@ test('the admin API takes KV keys as sent, so "." and ".." get KV\'s own refusal
       const put = await rawPut(serve.adminUrl, `/api/v1/workers/store/kv/DATA/values/${key}`, 'x');
       assert.equal(put.status, 400, key);
       assert.match(put.body, /is not allowed as a key name/, key);
+    }
+    // Cloudflare: key names cannot be empty. KV says so, rather than the endpoint being unknown.
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const empty = await serve.admin(method, '/workers/store/kv/DATA/values/', method === 'PUT' ? 'x' : undefined);
+      assert.equal(empty.status, 400, method);
+      assert.equal(empty.json.error.message, 'Key name cannot be empty.', method);
     }
     const nested = await fetch(`${serve.adminUrl}/api/v1/workers/store/kv/DATA/values/a%2Fb/c`, { method: 'PUT', headers: { authorization: 'Bearer test-admin-token-0123456789' }, body: 'deep' });
     assert.equal(nested.status, 200);

@@ -242,5 +242,35 @@ export function kvStoreContract(name: string, makeStore: () => KvStore | Promise
         ['only-ns2', 'shared'],
       );
     });
+
+    // putMany and deleteMany are optional; a backend that has them must apply a whole call.
+    withStore('putMany writes every entry in order, a later write of a key winning', async (store) => {
+      if (store.putMany === undefined) return;
+      const writes = Array.from({ length: 50 }, (_, i) => ({
+        key: `k${String(i).padStart(2, '0')}`,
+        entry: entry(`v${i}`, { metadata: i % 2 === 0 ? `{"i":${i}}` : null, expiration: i % 3 === 0 ? NOW + 600 : null }),
+      }));
+      await store.putMany(NS, [...writes, { key: 'k00', entry: entry('last') }]);
+      const first = await store.get(NS, 'k00', NOW);
+      assert.equal(Buffer.from(first!.value).toString('utf8'), 'last');
+      assert.equal(first?.metadata, null);
+      const got = await store.get(NS, 'k12', NOW);
+      assert.equal(Buffer.from(got!.value).toString('utf8'), 'v12');
+      assert.equal(got?.metadata, '{"i":12}');
+      assert.equal(got?.expiration, NOW + 600);
+      const { names } = await listAll(store, NS, '', 1000);
+      assert.deepEqual(names, writes.map((w) => w.key));
+      await store.putMany(NS, []);
+      assert.equal((await listAll(store, 'other', '', 1000)).names.length, 0, 'only the named namespace is written');
+    });
+
+    withStore('deleteMany removes the keys given, missing ones included, and no others', async (store) => {
+      if (store.deleteMany === undefined) return;
+      for (const k of ['a', 'b', 'c', 'd']) await store.put(NS, k, entry(k));
+      await store.put('ns2', 'a', entry('a'));
+      await store.deleteMany(NS, ['a', 'c', 'never-there']);
+      assert.deepEqual((await listAll(store, NS, '', 1000)).names, ['b', 'd']);
+      assert.notEqual(await store.get('ns2', 'a', NOW), null);
+    });
   });
 }

@@ -45,6 +45,38 @@ export function objectStorageContract(name: string, open: () => { storage: Objec
       assert.deepEqual([...s.get(['kept', 'lost']).keys()], ['kept']);
     });
 
+    test('commit() ends the batch (discard no longer drops it); sync() resolves once it is on disk', async () => {
+      const { storage: s, reopen } = open();
+      try {
+        s.put([['a', v(1)]]);
+        assert.equal(s.unsynced, false);
+        s.commit();
+        assert.equal(s.dirty, false);
+        assert.equal(s.unsynced, true);
+        s.put([['b', v(2)]]);
+        s.discard();
+        assert.deepEqual([...s.get(['a', 'b']).keys()], ['a']);
+        await s.sync();
+        assert.equal(s.unsynced, false);
+        // Nothing committed since: it resolves at once.
+        await s.sync();
+        s.put([['c', v(3)]]);
+        s.commit();
+        const pending = s.sync();
+        // Committed after that sync began: it needs one of its own.
+        s.put([['d', v(4)]]);
+        s.commit();
+        await pending;
+        assert.equal(s.unsynced, true);
+        await s.sync();
+        assert.equal(s.unsynced, false);
+      } finally {
+        s.close();
+      }
+      const again = reopen();
+      try { assert.deepEqual([...again.get(['a', 'b', 'c', 'd']).keys()], ['a', 'c', 'd']); } finally { again.close(); }
+    });
+
     withStorage('delete counts the keys that existed', (s) => {
       s.put([['a', v(1)], ['b', v(2)]]);
       assert.equal(s.delete(['a', 'b', 'zz']), 2);

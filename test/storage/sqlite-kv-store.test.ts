@@ -58,6 +58,28 @@ describe('SqliteKvStore', () => {
     }
   });
 
+  test('a putMany or deleteMany that fails part-way leaves nothing of it behind', () => {
+    const store = new SqliteKvStore(freshDir());
+    try {
+      store.put('ns', 'kept', { value: value('old'), expiration: null, metadata: null });
+      const unbindable = { value: {} as Uint8Array, expiration: null, metadata: null };
+      assert.throws(() => store.putMany('ns', [
+        { key: 'kept', entry: { value: value('new'), expiration: null, metadata: null } },
+        { key: 'a', entry: { value: value('a'), expiration: null, metadata: null } },
+        { key: 'b', entry: unbindable },
+      ]));
+      assert.equal(Buffer.from(store.get('ns', 'kept', NOW)!.value).toString(), 'old');
+      assert.equal(store.get('ns', 'a', NOW), null);
+      assert.throws(() => store.deleteMany('ns', ['kept', undefined as unknown as string]));
+      assert.notEqual(store.get('ns', 'kept', NOW), null);
+      // The store is usable afterwards: no transaction was left open.
+      store.putMany('ns', [{ key: 'a', entry: { value: value('a'), expiration: null, metadata: null } }]);
+      assert.equal(Buffer.from(store.get('ns', 'a', NOW)!.value).toString(), 'a');
+    } finally {
+      store.close();
+    }
+  });
+
   test('purges expired rows rather than keeping them forever', () => {
     const dir = freshDir();
     const store = new SqliteKvStore(dir);

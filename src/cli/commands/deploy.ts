@@ -2,7 +2,7 @@
 // `islet serve` as a new version. The server loads the module before it takes traffic, so a deploy
 // that fails changes nothing, and this command shows the server's error (the tenant's file and line).
 import { relative } from 'node:path';
-import type { ServeLimits, VersionConfig } from '../../host/control/model.js';
+import type { DeployConfig, ServeLimits } from '../../host/control/model.js';
 import { bundleWorker } from '../../host/workers/bundle-worker.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
 import { DEFAULT_LIMITS, type WorkerLimits } from '../../host/workers/worker-config.js';
@@ -16,13 +16,16 @@ export const DEPLOY_HELP = `islet deploy [ENTRY] [options]
 
 Bundles the worker (wrangler.toml / wrangler.json(c): name, main, compatibility_date, vars,
 kv_namespaces, durable_objects, migrations, analytics_engine_datasets, services, [triggers] crons, [limits], routes) and deploys it to islet serve as a new version. The server loads the
-new version before it takes traffic: if its module fails, nothing changes.
+new version before it takes traffic: if its module fails, nothing changes. Routes belong to the
+worker, not to a version: a config with routes replaces the worker's (whatever --percent says), one
+without keeps them, and a rollback leaves them as they are.
 
 Options:
   --config FILE        the wrangler config (default: found from the current directory)
   --name NAME          the worker's name (default: "name" in the config)
   --tenant T           the tenant whose KV namespaces the worker uses (default: the worker's name);
-                       fixed by the worker's first deploy
+                       fixed by the worker's first deploy, which must name it to join a tenant
+                       other workers already have
   --percent P          send P% of requests to the new version, the rest to the version serving most
                        (a gradual rollout; default 100)
   --sticky-header H    during a split, keep each client on one version by the value of header H
@@ -78,13 +81,14 @@ export async function deploy(argv: string[]): Promise<number> {
   const mapBytes = bundle.sourceMap === null ? 0 : Buffer.byteLength(bundle.sourceMap, 'utf8');
   say(`Bundled in ${(performance.now() - bundleStart).toFixed(0)} ms: ${formatBytes(codeBytes)}${mapBytes > 0 ? ` (source map ${formatBytes(mapBytes)})` : ''}`);
 
-  const versionConfig: VersionConfig = {
+  const versionConfig: DeployConfig = {
     compatibilityDate: config.compatibilityDate,
     vars: config.vars,
     kvNamespaces: config.kvNamespaces,
     analyticsEngineDatasets: config.analyticsEngineDatasets ?? [],
     limits: limitsSet(config.limits),
-    routes: config.routes,
+    // As wrangler: a config without routes leaves the worker's routes as they are.
+    ...(config.routes.length > 0 ? { routes: config.routes } : {}),
     services: config.services,
     crons: config.crons,
     ...(config.queues !== undefined ? { queues: config.queues } : {}),

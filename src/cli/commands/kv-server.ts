@@ -2,6 +2,7 @@
 // running islet serve. The server resolves the binding in the worker's current deployment (within
 // its tenant) and applies KV's limits, so its error messages are the ones a worker would see.
 import { readFileSync } from 'node:fs';
+import { checkKey } from '../../host/bindings/kv/kv-binding.js';
 import type { KvPutOptions } from '../admin-client.js';
 import { adminClient, workerName } from '../admin-options.js';
 import type { KvKey } from '../admin-responses.js';
@@ -35,6 +36,8 @@ export async function kvOverServer(command: string, positionals: string[], value
     case 'put': {
       const key = positionals[0];
       if (key === undefined) throw new UsageError('Usage: islet kv key put <key> [value] --binding NAME --server URL');
+      // The key travels as a path segment: KV's own refusal beats an unknown-endpoint answer for "" or "..".
+      checkKey(key, 'put', 'PUT');
       let value: Uint8Array;
       if (values.path !== undefined) value = readFileSync(values.path);
       else if (positionals[1] !== undefined) value = Buffer.from(positionals[1], 'utf8');
@@ -51,6 +54,7 @@ export async function kvOverServer(command: string, positionals: string[], value
     case 'get': {
       const key = positionals[0];
       if (key === undefined) throw new UsageError('Usage: islet kv key get <key> --binding NAME --server URL');
+      checkKey(key, 'get', 'GET');
       const value = await client.kvGet(worker, binding, key);
       if (value === null) { process.stdout.write('Value not found\n'); return 1; }
       process.stdout.write(value);
@@ -70,6 +74,7 @@ export async function kvOverServer(command: string, positionals: string[], value
     default: {
       const key = positionals[0];
       if (key === undefined) throw new UsageError('Usage: islet kv key delete <key> --binding NAME --server URL');
+      checkKey(key, 'delete', 'DELETE');
       await client.kvDelete(worker, binding, key);
       process.stderr.write(`Deleted key "${key}" from ${where}.\n`);
       return 0;

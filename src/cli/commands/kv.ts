@@ -3,20 +3,26 @@
 // namespace on islet serve. Writes go through the same checks a worker's binding applies (key and value
 // limits, expiration rules).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { KvBinding } from '../../host/bindings/kv/kv-binding.js';
-import { SqliteKvStore } from '../../host/storage/kv/sqlite-kv-store.js';
-import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
 import { UsageError, parse } from '../args.js';
+import { kvBulk } from './kv-bulk.js';
+import { openNamespace } from './kv-namespace.js';
 import { checkJson, kvOverServer, wholeNumber } from './kv-server.js';
 
 export const KV_HELP = `islet kv key <command> [options]
+islet kv bulk <command> <file.json> [options]
 
 Commands:
-  put <key> [value]   write a value (or --path FILE)     options: --ttl N, --expiration N, --metadata JSON
-  get <key>           print the raw value
-  list                print the keys as JSON              options: --prefix P
-  delete <key>        delete a key
+  key put <key> [value]   write a value (or --path FILE)   options: --ttl N, --expiration N, --metadata JSON
+  key get <key>           print the raw value
+  key list                print the keys as JSON            options: --prefix P
+  key delete <key>        delete a key
+  bulk put <file.json>    write every entry of a JSON array of {"key", "value", "expiration"?,
+                          "expiration_ttl"?, "metadata"?, "base64"?} (wrangler's format)
+  bulk delete <file.json> delete the keys of a JSON array of key strings or {"name"} objects (what
+                          key list prints); asks first on a terminal    options: --force, -f
+
+The whole file is checked before anything is written; it is then written in batches of up to 1,000
+keys (or 16 MiB), each all or nothing, with progress on stderr.
 
 Options:
   --binding NAME       the KV binding in wrangler.toml whose namespace to use
@@ -38,30 +44,15 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function openNamespace(values: { binding?: string | undefined; 'namespace-id'?: string | undefined; config?: string | undefined; 'persist-to'?: string | undefined }) {
-  const cwd = process.cwd();
-  let namespaceId = values['namespace-id'];
-  let rootDir = cwd;
-  if (namespaceId === undefined) {
-    if (values.binding === undefined) throw new UsageError('Say which namespace: --binding NAME (from wrangler.toml) or --namespace-id ID.');
-    const config = readWorkerConfig({ cwd, ...(values.config !== undefined ? { configPath: values.config } : {}), requireMain: false });
-    const namespace = config.kvNamespaces.find((ns) => ns.binding === values.binding);
-    if (namespace === undefined) {
-      const known = config.kvNamespaces.map((ns) => ns.binding).join(', ') || 'none';
-      throw new UsageError(`No KV binding named "${values.binding}" in ${config.configPath ?? 'the config'} (bindings: ${known}).`);
-    }
-    namespaceId = namespace.id;
-    rootDir = config.rootDir;
-  }
-  const store = new SqliteKvStore(values['persist-to'] ?? join(rootDir, '.islet'));
-  return { store, namespaceId, binding: new KvBinding(store, namespaceId) };
-}
-
 export async function kv(argv: string[]): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === undefined || group === '--help' || group === '-h') { process.stdout.write(KV_HELP); return 0; }
-  if (group !== 'key') throw new UsageError(`Unknown kv command "${group}". Use: islet kv key put|get|list|delete`);
+  if (group !== 'key' && group !== 'bulk') throw new UsageError(`Unknown kv command "${group}". Use: islet kv key put|get|list|delete, or islet kv bulk put|delete`);
   if (command === undefined || command === '--help' || command === '-h') { process.stdout.write(KV_HELP); return 0; }
+  if (group === 'bulk') {
+    if (rest.includes('--help') || rest.includes('-h')) { process.stdout.write(KV_HELP); return 0; }
+    return kvBulk(command, rest);
+  }
   const { values, positionals } = parse(rest, OPTIONS);
   if (values.help === true) { process.stdout.write(KV_HELP); return 0; }
   const expected = command === 'put' ? (values.path === undefined ? 2 : 1) : command === 'list' ? 0 : 1;

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Islet } from '../../host/islet.js';
 import type { ResidentWorker } from '../../host/isolates/resident-worker.js';
+import { withRequestLog } from '../../host/observability/logs/text-request-log.js';
 import { PrefixRouter } from '../../host/router/prefix-router.js';
 import { createHttpFront, listen } from '../../host/server/http-front.js';
 import { warmMapped } from '../../host/workers/dev-worker.js';
@@ -81,7 +82,11 @@ export async function start(argv: string[]): Promise<number> {
     process.stderr.write(`No example workers could be loaded from ${examplesDir}.\n`);
     return 1;
   }
-  const router = new PrefixRouter(mounted.map((m) => ({ prefix: `/${m.name}`, target: m.worker })));
+  // One line per request on stderr, as islet dev prints them, prefixed with the example's name.
+  const router = new PrefixRouter(mounted.map((m) => ({
+    prefix: `/${m.name}`,
+    target: withRequestLog(m.worker, (line) => process.stderr.write(`[${m.name}] ${line}\n`)),
+  })));
   const server = createHttpFront({ route: (_host, path) => router.match(path), onError: (err) => process.stderr.write(`${describeError(err)}\n`) });
   const port = parsePort(values.port, 8787);
   let address: Awaited<ReturnType<typeof listen>>;

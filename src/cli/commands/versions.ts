@@ -8,7 +8,8 @@ export const VERSIONS_HELP = `islet versions <command> [options]
 
 Commands:
   list [NAME]       worker NAME's versions, newest first, with the share of traffic each takes
-  get NAME ID       one version's configuration (the code is not shown)
+  get NAME ID       one version's configuration (the code is not shown); ID is the version's id
+                    or its number from versions list
 
 NAME defaults to "name" in the wrangler config found from the current directory.
 
@@ -36,8 +37,17 @@ export async function versions(argv: string[]): Promise<number> {
     }
     case 'get': {
       if (positionals.length !== 2) throw new UsageError(`${positionals.length > 2 ? 'Too many' : 'Missing'} arguments. Usage: islet versions get NAME ID`);
-      const [name, id] = positionals as [string, string];
-      const version = await adminClient(values).getVersion(name, id);
+      const [name, given] = positionals as [string, string];
+      const client = adminClient(values);
+      let id = given;
+      // A version number ("3") is what listings show, and what rollback --version takes; the API takes ids.
+      if (/^\d+$/.test(given)) {
+        const all = await client.listVersions(name);
+        const byNumber = all.find((v) => v.number === Number(given));
+        if (byNumber === undefined) throw new UsageError(`${name} has no version ${given} (versions: ${all.map((v) => v.number).join(', ') || 'none'}).`);
+        id = byNumber.id;
+      }
+      const version = await client.getVersion(name, id);
       if (values.json === true) { printJson(version); return 0; }
       process.stdout.write(describeVersion(name, version));
       return 0;
@@ -57,6 +67,5 @@ function describeVersion(name: string, version: VersionSummary): string {
   if (config.compatibilityDate !== undefined) lines.push(['Compat date', config.compatibilityDate ?? 'none']);
   if (config.vars !== undefined) lines.push(['Vars', Object.keys(config.vars).join(', ') || 'none']);
   if (config.kvNamespaces !== undefined) lines.push(['KV', config.kvNamespaces.map((ns) => `${ns.binding} (${ns.id})`).join(', ') || 'none']);
-  if (config.routes !== undefined) lines.push(['Routes', config.routes.join(', ') || 'none']);
   return lines.map(([label, value]) => `${`${label}:`.padEnd(13)}${value}`).join('\n') + '\n';
 }

@@ -17,6 +17,8 @@ export interface DeployRequest {
   tenant: string | null;
   message: string | null;
   config: VersionConfig;
+  /** The worker's routes from now on (`config.routes` in the body); null when the body has none, which keeps them. */
+  routes: string[] | null;
   percent: number;
   sticky: StickyBy;
 }
@@ -72,6 +74,7 @@ export function parseDeployRequest(body: unknown): DeployRequest {
   const code = raw['code'];
   if (typeof code !== 'string' || code === '') fail('code', 'must be a non-empty string (one bundled ES module)');
   if (Buffer.byteLength(code as string) > MAX_CODE_BYTES) fail('code', `is larger than ${MAX_CODE_BYTES / 1024 / 1024} MiB`);
+  const { routes, ...config } = configOf(raw['config']);
   return {
     code: code as string,
     sourceMap: sourceMapOf(raw['sourceMap']),
@@ -80,7 +83,8 @@ export function parseDeployRequest(body: unknown): DeployRequest {
       if (typeof value !== 'string' || value.length > MAX_MESSAGE_LENGTH) fail('message', `must be a string of at most ${MAX_MESSAGE_LENGTH} characters`);
       return value as string;
     }),
-    config: configOf(raw['config']),
+    config,
+    routes,
     percent: raw['percent'] === undefined ? 100 : percentOf(raw['percent'], 'percent'),
     sticky: raw['sticky'] === undefined ? null : stickyOf(raw['sticky'], 'sticky'),
   };
@@ -139,7 +143,7 @@ export function stickyOf(value: unknown, field: string): StickyBy {
   return only === 'header' ? { header: (given as string).toLowerCase() } : { cookie: given as string };
 }
 
-function configOf(value: unknown): VersionConfig {
+function configOf(value: unknown): VersionConfig & { routes: string[] | null } {
   const raw = value === undefined ? {} : object(value, 'config');
   onlyFields(raw, CONFIG_FIELDS, 'config');
   const owners = new Map<string, string>();
@@ -254,7 +258,9 @@ function configOf(value: unknown): VersionConfig {
   const queues = parseQueuesConfig(raw['queues'], fail, claim);
 
   return {
-    compatibilityDate: compatibilityDateOf(raw['compatibilityDate']), vars, kvNamespaces, limits, routes,
+    compatibilityDate: compatibilityDateOf(raw['compatibilityDate']), vars, kvNamespaces, limits,
+    // A body without routes leaves the worker's as they are, as wrangler does for a config without them.
+    routes: raw['routes'] === undefined || raw['routes'] === null ? null : routes,
     ...(analyticsEngineDatasets.length > 0 ? { analyticsEngineDatasets } : {}),
     // Stored only when set: such versions read the same as versions from before these existed.
     ...(services.length > 0 ? { services } : {}), ...(crons.length > 0 ? { crons } : {}),

@@ -28,7 +28,8 @@ export interface CreateVersionInput {
 /** Cloudflare allows 128 environment variables per worker; secrets are a kind of them. */
 export const MAX_SECRETS = 128;
 
-const SCHEMA_VERSION = 1;
+// 2: routes belong to the worker (the routes table) and no longer to a version's config.
+const SCHEMA_VERSION = 2;
 
 // STRICT tables: a value of the wrong type is an error, not silently stored. Deployments keep their
 // versions as JSON: they are read whole, never queried by percentage, and rows stay immutable.
@@ -141,7 +142,7 @@ export class DeploymentStore {
     return this.#all(`SELECT ${WORKER_COLUMNS} FROM workers w ${LATEST_DEPLOYMENT} ORDER BY w.name`).map(workerOf);
   }
 
-  /** The worker's route patterns (canonical spelling), in the order its last deploy listed them. */
+  /** The worker's route patterns (canonical spelling), in the order the last deploy that set them listed them. */
   workerRoutes(worker: string): string[] {
     return this.#all('SELECT pattern FROM routes WHERE worker = ? ORDER BY position', worker).map((row) => row['pattern'] as string);
   }
@@ -154,7 +155,9 @@ export class DeploymentStore {
 
   /**
    * Stores a new version; it takes no traffic until a deploy names it. The first version creates the
-   * worker and fixes its tenant; a later one naming another tenant is a conflict.
+   * worker and fixes its tenant; a later one naming another tenant is a conflict. A new worker joins
+   * an existing tenant only when asked to by name: the default tenant (the worker's name) may belong
+   * to other workers, whose KV data the new one must not read by accident.
    */
   createVersion(input: CreateVersionInput): WorkerVersion {
     if (!NAME_PATTERN.test(input.worker)) throw new ControlError('invalid_request', `"${input.worker}" is not a valid worker name`);
@@ -163,6 +166,7 @@ export class DeploymentStore {
       const now = new Date().toISOString();
       const existing = this.#get('SELECT tenant FROM workers WHERE name = ?', input.worker);
       if (existing === undefined) {
+        if (input.tenant === null) this.#refuseImplicitJoin(input.worker);
         this.#run('INSERT INTO workers (name, tenant, created_at) VALUES (?, ?, ?)', input.worker, input.tenant ?? input.worker, now);
       } else if (input.tenant !== null && input.tenant !== existing['tenant']) {
         throw new ControlError('conflict', `worker "${input.worker}" belongs to tenant "${existing['tenant'] as string}"; a worker's tenant cannot change`);
@@ -220,8 +224,9 @@ export class DeploymentStore {
 
   /**
    * Makes `versions` take the worker's traffic, appends the deployment to the history and clears a
-   * quarantine. `routes` replaces the worker's routes; null keeps them (a split or a rollback). Nothing
-   * changes when any check fails: unknown versions, bad percentages, a route another worker owns.
+   * quarantine. `routes` replaces the worker's routes; null keeps them (a split, a rollback, a deploy
+   * without routes): routes are the worker's, whichever versions serve them. Nothing changes when any
+   * check fails: unknown versions, bad percentages, a route another worker owns.
    */
   deploy(worker: string, versions: readonly { id: string; percent: number }[], sticky: StickyBy, routes: readonly string[] | null): Deployment {
     const split = parseVersionSplit(versions, 'versions');
@@ -278,9 +283,10 @@ export class DeploymentStore {
       if (!exists && (this.#get('SELECT COUNT(*) AS n FROM secrets WHERE worker = ?', worker)?.['n'] as number) >= MAX_SECRETS) {
         throw new ControlError('invalid_request', `worker "${worker}" already has ${MAX_SECRETS} secrets, the most it can have`);
       }
-      const binding = this.#deployedConfigs(worker).flatMap((config) => config.kvNamespaces).find((kv) => kv.binding === name);
-      if (binding !== undefined) {
-        throw new ControlError('conflict', `secret "${name}": the worker's KV namespace binding already has that name`);
+      const taken = this.#deployedConfigs(worker).flatMap(envNames).find((entry) => entry.name === name);
+      if (taken !== undefined) {
+        throw new ControlError('conflict', `secret "${name}": the worker already has a ${taken.kind} of that name, and a secret cannot share its name with `
+          + `another binding or var; rename the secret, or remove the ${taken.kind} from the config and deploy first`);
       }
       this.#run('INSERT INTO secrets (worker, name, value) VALUES (?, ?, ?) ON CONFLICT (worker, name) DO UPDATE SET value = excluded.value', worker, name, value);
     });
@@ -333,11 +339,22 @@ export class DeploymentStore {
       if (version > SCHEMA_VERSION) {
         throw new Error(`${this.path} was written by a newer Islet (schema ${version}; this one knows ${SCHEMA_VERSION})`);
       }
-      if (version === 0) {
-        this.#db.exec(SCHEMA);
-        this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-      }
+      if (version === 0) this.#db.exec(SCHEMA);
+      // Schema 1 kept each deploy's routes in its version too. The routes table already holds what is
+      // served, so it stays as it is; the copies go, so that no version reads as if it carried routes.
+      if (version === 1) this.#db.exec(`UPDATE versions SET config = json_remove(config, '$.routes')`);
+      if (version !== SCHEMA_VERSION) this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });
+  }
+
+  #refuseImplicitJoin(worker: string): void {
+    const members = this.#all('SELECT name FROM workers WHERE tenant = ? ORDER BY name LIMIT 4', worker).map((row) => row['name'] as string);
+    if (members.length === 0) return;
+    const listed = members.length > 3 ? `${members.slice(0, 3).join(', ')}, ...` : members.join(', ');
+    throw new ControlError('conflict',
+      `tenant "${worker}" already exists (workers: ${listed}), and a new worker's tenant defaults to its own name. `
+      + `To add worker "${worker}" to that tenant and share its data, set the tenant explicitly (islet deploy --tenant ${worker}); `
+      + 'otherwise choose another worker name or tenant.');
   }
 
   #requireWorker(worker: string): void {
@@ -357,12 +374,16 @@ export class DeploymentStore {
     });
   }
 
-  /** A secret and a KV binding of one name would be one env property: refuse rather than let one hide the other. */
+  /**
+   * A secret and a var or binding of one name would be one env property: refuse rather than let one
+   * hide the other, as Cloudflare refuses a binding name already in use (error 10053).
+   */
   #checkBindingsAgainstSecrets(worker: string, configs: readonly VersionConfig[]): void {
     for (const config of configs) {
-      for (const { binding } of config.kvNamespaces) {
-        if (this.#get('SELECT 1 FROM secrets WHERE worker = ? AND name = ?', worker, binding) !== undefined) {
-          throw new ControlError('conflict', `KV namespace binding "${binding}" has the name of one of the worker's secrets; rename one of them`);
+      for (const { name, kind } of envNames(config)) {
+        if (this.#get('SELECT 1 FROM secrets WHERE worker = ? AND name = ?', worker, name) !== undefined) {
+          throw new ControlError('conflict', `${kind} "${name}" has the name of one of the worker's secrets, and a secret cannot share its name with `
+            + `another binding or var; rename one of them, or delete the secret (islet secret delete ${worker} ${name})`);
         }
       }
     }
@@ -402,6 +423,18 @@ export class DeploymentStore {
   #run(sql: string, ...params: (string | number | null)[]): { changes: number | bigint } {
     return this.#statement(sql).run(...params);
   }
+}
+
+/** Every name a version puts in `env` besides secrets, with what it is, for messages. */
+function envNames(config: VersionConfig): { name: string; kind: string }[] {
+  return [
+    ...Object.keys(config.vars).map((name) => ({ name, kind: 'var' })),
+    ...config.kvNamespaces.map((kv) => ({ name: kv.binding, kind: 'KV namespace binding' })),
+    ...(config.services ?? []).map((service) => ({ name: service.binding, kind: 'service binding' })),
+    ...(config.analyticsEngineDatasets ?? []).map((dataset) => ({ name: dataset.binding, kind: 'Analytics Engine binding' })),
+    ...(config.durableObjects ?? []).map((object) => ({ name: object.binding, kind: 'Durable Object binding' })),
+    ...(config.queues?.producers ?? []).map((producer) => ({ name: producer.binding, kind: 'queue binding' })),
+  ];
 }
 
 function canonicalRoutes(routes: readonly string[]): string[] {

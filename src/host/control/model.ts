@@ -23,8 +23,6 @@ export interface VersionConfig {
   kvNamespaces: KvNamespaceConfig[];
   /** Only the limits the deploy set; the server's defaults fill the rest when the version is loaded. */
   limits: Partial<ServeLimits>;
-  /** Workers route patterns: `example.com/*`, `*.example.com/api/*`, `api.example.com`. */
-  routes: string[];
   /** Service bindings to other workers of the same tenant; absent in versions stored before they existed. */
   services?: ServiceBindingConfig[];
   /** Analytics Engine datasets (scoped to the worker's tenant); absent as `services`. */
@@ -37,6 +35,16 @@ export interface VersionConfig {
   durableObjectMigrations?: DurableObjectMigration[];
   /** Queue producers and consumers (scoped to the worker's tenant); absent when it has none. */
   queues?: QueuesConfig;
+}
+
+/**
+ * A deploy's configuration as the admin API receives it: the version's, plus the worker's routes.
+ * Routes belong to the worker, not to a version (as on Cloudflare), so a gradual rollout or a
+ * rollback never changes which hosts the worker answers on. Absent: the worker keeps its routes.
+ */
+export interface DeployConfig extends VersionConfig {
+  /** Workers route patterns: `example.com/*`, `*.example.com/api/*`, `api.example.com`. */
+  routes?: string[];
 }
 
 /** An immutable deployed version: code and configuration, never changed after it is created. */

@@ -4,6 +4,7 @@
 // reads from its source only while it holds credit, so at most BODY_WINDOW chunks of one body are ever
 // in flight or queued, however fast the producer and however slow the consumer.
 import type { ByteSource } from '../isolates/byte-source.js';
+import type { ByteCount } from '../observability/usage/engine-usage.js';
 
 export type BodyMessage =
   /** The next chunk of the body; null: its end. */
@@ -24,6 +25,8 @@ export class BodyPump {
   readonly #source: ByteSource;
   readonly #send: (message: BodyMessage) => void;
   readonly #onEnd: () => void;
+  /** Where the bytes sent are added, when they are metered. */
+  counted: ByteCount | null = null;
   #credit = 0;
   #reading = false;
   #over = false;
@@ -60,6 +63,7 @@ export class BodyPump {
           return;
         }
         if (this.#over) return;
+        if (chunk !== null && this.counted !== null) this.counted.bytes += chunk.byteLength;
         this.#send({ t: 'chunk', seq: this.#seq, c: chunk });
         if (chunk === null) { this.#end(); return; }
       }
@@ -82,6 +86,8 @@ export class BodyReceiver implements ByteSource {
   readonly #send: (message: BodyMessage) => void;
   readonly #onEnd: () => void;
   readonly #queue: (Uint8Array | null)[] = [];
+  /** Where the bytes received are added, when they are metered. */
+  counted: ByteCount | null = null;
   #waiting: { resolve: (chunk: Uint8Array | null) => void; reject: (err: Error) => void } | null = null;
   /** Credit granted and not yet used by a chunk. */
   #granted = 0;
@@ -122,6 +128,7 @@ export class BodyReceiver implements ByteSource {
     }
     this.#granted--;
     if (chunk === null) this.#end();
+    else if (this.counted !== null) this.counted.bytes += chunk.byteLength;
     const waiting = this.#waiting;
     if (waiting === null) { this.#queue.push(chunk); return; }
     this.#waiting = null;

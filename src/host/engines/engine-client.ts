@@ -6,12 +6,14 @@ import { LogLevel, type LogLevelCode } from '../../shared/boundary.js';
 import { isByteSource } from '../isolates/byte-source.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse } from '../isolates/request-types.js';
 import type { LogSink } from '../observability/log-sink.js';
+import type { FailureKind } from '../observability/platform-observer.js';
 import type { AnalyticsPoint } from '../storage/analytics/analytics-store.js';
 import { pointsFromEngine, type DatasetGrants } from './analytics-points.js';
 import { BodyPump, BodyReceiver, parseBodyMessage } from './body-channel.js';
 import { RemoteWorkerSocket, parseSocketMessage } from './socket-channel.js';
 import type { EngineRequest, EngineStats, ToEngine, VersionSpec } from './engine-protocol.js';
 import { ServiceCallServer, type ServiceCallDispatch } from './service-calls.js';
+import { parseUsageReport, type UsageReport } from '../observability/usage/usage-report.js';
 
 export interface EngineResult extends OutgoingResponse {
   cpuMs: number;
@@ -33,6 +35,10 @@ export class EngineClient {
   readonly #datasets = new Map<string, DatasetGrants>();
   /** Where checked Analytics Engine points go (the supervisor's analytics store); unset: dropped. */
   onPoints: ((points: AnalyticsPoint[]) => void) | null = null;
+  /** Where the engine's checked usage reports go (the supervisor's UsageTotals); unset: dropped. */
+  onUsage: ((report: UsageReport) => void) | null = null;
+  /** Every worker this engine was given a version of: the only names its usage reports may use. */
+  readonly #workerNames = new Set<string>();
   readonly #requests = new Map<number, (result: EngineResult) => void>();
   readonly #warms = new Map<number, (result: WarmResult) => void>();
   readonly #stats = new Map<number, (stats: EngineStats | null) => void>();
@@ -77,6 +83,10 @@ export class EngineClient {
       if (request.scheduled !== undefined) r.push([request.scheduled.cron, request.scheduled.scheduledTime]);
       else if (request.rpc !== undefined || request.entrypoint !== undefined) r.push(null, [request.entrypoint ?? null, request.rpc?.method ?? null]);
       else if (request.queue !== undefined) r.push(null, null, request.queue.queue);
+      if (request.spanId !== undefined) {
+        while (r.length < 11) r.push(null);
+        r.push(request.spanId);
+      }
       this.#send({ t: 'req', r });
     });
   }
@@ -148,6 +158,7 @@ export class EngineClient {
   #introduce(spec: VersionSpec): void {
     if (this.#known.has(spec.id)) return;
     this.#known.set(spec.id, spec.worker);
+    this.#workerNames.add(spec.worker);
     this.#maxCpuMs = Math.max(this.#maxCpuMs, spec.limits.cpuMs);
     this.#grant(spec);
     this.#send({ t: 'spec', spec });
@@ -180,6 +191,11 @@ export class EngineClient {
         return;
       }
       case 'log': this.#onLog(m); return;
+      case 'usage': {
+        const report = parseUsageReport(m.u, (worker) => this.#workerNames.has(worker));
+        if (report !== null) this.onUsage?.(report);
+        return;
+      }
       case 'points': {
         const points = pointsFromEngine(m.p, (id) => this.#datasets.get(id));
         if (points.length > 0) this.onPoints?.(points);
@@ -217,8 +233,8 @@ export class EngineClient {
   }
 
   #onResponse(r: unknown): void {
-    if (!Array.isArray(r) || r.length !== 7) return;
-    const [seq, status, statusText, headers, body, cpuMs, coldStartMs] = r as unknown[];
+    if (!Array.isArray(r) || r.length !== 8) return;
+    const [seq, status, statusText, headers, body, cpuMs, coldStartMs, failure] = r as unknown[];
     const resolve = typeof seq === 'number' ? this.#requests.get(seq) : undefined;
     if (resolve === undefined) return;
     this.#requests.delete(seq as number);
@@ -226,13 +242,14 @@ export class EngineClient {
       || typeof statusText !== 'string' || typeof headers !== 'string'
       || !(body === null || body === true || typeof body === 'string' || body instanceof Uint8Array)) {
       this.#uploads.get(seq as number)?.cancel('The engine sent an invalid response.');
-      resolve({ ...platformResponse(502, 'Bad Gateway: the engine sent an invalid response.\n'), cpuMs: 0, coldStartMs: -1 });
+      resolve({ ...platformResponse(502, 'Bad Gateway: the engine sent an invalid response.\n', 'bad_gateway'), cpuMs: 0, coldStartMs: -1 });
       return;
     }
     const s = seq as number;
     // A request body lives as long as its response: a streamed response may still be reading it.
     const endUpload = () => this.#uploads.get(s)?.cancel('The response is complete.');
     const cost = { cpuMs: typeof cpuMs === 'number' ? cpuMs : 0, coldStartMs: typeof coldStartMs === 'number' ? coldStartMs : -1 };
+    const kind = ENGINE_FAILURES.get(failure);
     if (status === 101) {
       // The worker's WebSocket: its messages follow as 'wsm' once the front door connects a client.
       endUpload();
@@ -250,12 +267,7 @@ export class EngineClient {
       endUpload();
       out = body instanceof Uint8Array && !Buffer.isBuffer(body) ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body;
     }
-    resolve({
-      status, statusText, headers,
-      body: out,
-      cpuMs: typeof cpuMs === 'number' ? cpuMs : 0,
-      coldStartMs: typeof coldStartMs === 'number' ? coldStartMs : -1,
-    });
+    resolve({ status, statusText, headers, body: out, ...cost, ...(kind !== undefined ? { failure: kind } : {}) });
   }
 
   #onLog(m: Record<string, unknown>): void {
@@ -295,6 +307,10 @@ export class EngineClient {
 
 const LEVELS = new Set<number>(Object.values(LogLevel));
 
+/** The failures an engine's runtime answers with; the others are the supervisor's and platform's own. */
+const ENGINE_FAILURES = new Map<unknown, FailureKind>(
+  (['exception', 'cpu_limit', 'memory_limit', 'wall_limit', 'unavailable'] as const).map((kind) => [kind, kind]));
+
 function stopped(): EngineResult {
-  return { ...platformResponse(502, ENGINE_STOPPED), cpuMs: 0, coldStartMs: -1 };
+  return { ...platformResponse(502, ENGINE_STOPPED, 'bad_gateway'), cpuMs: 0, coldStartMs: -1 };
 }

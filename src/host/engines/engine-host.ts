@@ -21,6 +21,8 @@ import { EngineSocketEnd } from './socket-channel.js';
 import { ServiceCallClient } from './service-calls.js';
 import { QueueWriter } from '../bindings/queues/queue-writer.js';
 import { SqliteQueueStore } from '../storage/queues/sqlite-queue-store.js';
+import { EngineUsage, type WorkerMeter } from '../observability/usage/engine-usage.js';
+import type { PendingRow } from '../observability/usage/usage-report.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -37,6 +39,10 @@ export interface EngineOptions {
    * version's CPU limit allows one call to run longer). Default 10 s.
    */
   hangMs?: number;
+  /** MiB each Durable Object's database may hold (default: DEFAULT_OBJECT_STORAGE_MB). */
+  objectStorageMb?: number;
+  /** How long an object active at a deploy keeps its code (default: DEFAULT_CODE_UPDATE_MAX_DELAY_MS). */
+  codeUpdateMaxDelayMs?: number;
 }
 
 export interface EngineHostOptions extends EngineOptions {
@@ -74,6 +80,8 @@ export class EngineHost {
   readonly #sockets = new Map<number, EngineSocketEnd>();
   /** Service binding calls of this engine's workers, answered by the supervisor. */
   readonly #serviceCalls: ServiceCallClient;
+  /** What the workers use, reported to the supervisor with each pong and stats answer. */
+  readonly #usage = new EngineUsage();
   #tick = 0;
   #inFlight = 0;
   #closed = false;
@@ -91,6 +99,8 @@ export class EngineHost {
     this.#pool = new IsolatePool({ spares: options.spares, memoryMb: DEFAULT_LIMITS.memoryMb });
     this.#objects = new DurableObjectsService({
       dataDir: options.dataDir,
+      ...(options.objectStorageMb !== undefined ? { maxStorageBytes: options.objectStorageMb * 1024 * 1024 } : {}),
+      ...(options.codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: options.codeUpdateMaxDelayMs } : {}),
       log: {
         console: (worker, traceId, level, message) => this.#send({ t: 'log', worker, traceId, level, message }),
         workerError: (worker, traceId, message) => this.#send({ t: 'log', worker, traceId, level: 'platform', message }),
@@ -107,8 +117,8 @@ export class EngineHost {
       case 'spec': this.#define(message.spec); return;
       case 'warm': this.#warm(message.id, message.seq); return;
       case 'drop': this.#drop(message.id); return;
-      case 'stats': this.#send({ t: 'stats', seq: message.seq, stats: this.stats() }); return;
-      case 'ping': this.#send({ t: 'pong', seq: message.seq }); return;
+      case 'stats': this.#reportUsage(); this.#send({ t: 'stats', seq: message.seq, stats: this.stats() }); return;
+      case 'ping': this.#reportUsage(); this.#send({ t: 'pong', seq: message.seq }); return;
       case 'alarm': this.#alarm(message.seq, message.id, message.cls, message.obj, message.retries); return;
       case 'shutdown': void this.drain(message.graceMs).then(() => this.#send({ t: 'drained' })); return;
       case 'chunk': this.#uploads.get(message.seq)?.push(message.c); return;
@@ -155,7 +165,14 @@ export class EngineHost {
       queueWriter: () => this.#queueWriterOf(),
       durableObjects: this.#objects,
       objectTarget: (worker) => this.#objectTarget(worker),
+      usage: this.#usage,
     }));
+    this.#codeUpdated(spec);
+  }
+
+  /** Objects of the worker active now keep their code for max_delay at most (the directory checks which version is current). */
+  #codeUpdated(spec: VersionSpec): void {
+    if ((spec.durableObjects ?? []).length > 0) this.#objects.find(spec.tenant ?? spec.worker, spec.worker)?.codeUpdated();
   }
 
   /** Opened on the first version with a queue producer; the supervisor's dispatcher reads what it writes. */
@@ -166,7 +183,7 @@ export class EngineHost {
   }
 
   #request(r: EngineRequest): void {
-    const [seq, id, method, url, headers, sent, traceId, hops, scheduled, service, queue] = r;
+    const [seq, id, method, url, headers, sent, traceId, hops, scheduled, service, queue, spanId] = r;
     let body: ArrayBuffer | BodyReceiver | null = null;
     if (sent === true) {
       const receiver = new BodyReceiver(seq, this.#send, () => this.#uploads.delete(seq));
@@ -177,8 +194,15 @@ export class EngineHost {
     }
     const version = this.#versions.get(id);
     if (version === undefined || this.#closed) {
-      this.#reply(seq, platformResponse(503, 'Service Unavailable: this engine does not serve that version.\n'), 0, -1);
+      this.#reply(seq, platformResponse(503, 'Service Unavailable: this engine does not serve that version.\n', 'unavailable'), 0, -1, null);
       return;
+    }
+    // Body bytes are metered for fetch events, not for a cron run's, a queue batch's or an RPC call's data.
+    const fetchEvent = (scheduled ?? null) === null && typeof queue !== 'string' && (service?.[1] ?? null) === null;
+    const meter = fetchEvent ? version.meter : null;
+    if (meter !== null) {
+      if (body instanceof ArrayBuffer) meter.received.bytes += body.byteLength;
+      else if (body !== null) body.counted = meter.received;
     }
     version.lastUsed = ++this.#tick;
     if (!version.worker.resident) this.#makeRoom(version);
@@ -188,7 +212,7 @@ export class EngineHost {
     this.#inFlight++;
     version.coldStartMs = -1;
     const answer = version.worker.fetch({
-      method, url, headers, body, traceId, hops,
+      method, url, headers, body, traceId, hops, spanId,
       ...(scheduled !== undefined && scheduled !== null ? { scheduled: { cron: scheduled[0], scheduledTime: scheduled[1] } } : {}),
       ...(service?.[0] !== undefined && service[0] !== null ? { entrypoint: service[0] } : {}),
       ...(service?.[1] !== undefined && service[1] !== null ? { rpc: { method: service[1] } } : {}),
@@ -200,15 +224,16 @@ export class EngineHost {
       version.inFlight--;
       this.#inFlight--;
       if (pending.ctx === null) version.forget(pending);
-      this.#reply(seq, response, pending.ctx?.cpuMs ?? 0, coldStartMs);
+      this.#reply(seq, response, pending.ctx?.cpuMs ?? 0, coldStartMs, meter);
     });
   }
 
-  #reply(seq: number, response: OutgoingResponse, cpuMs: number, coldStartMs: number): void {
+  /** `meter`: where the response body's bytes are counted, if anywhere. */
+  #reply(seq: number, response: OutgoingResponse, cpuMs: number, coldStartMs: number, meter: WorkerMeter | null): void {
     if (response.webSocket !== undefined) {
       // A WebSocket: the 101 goes first, then whatever the worker sent before it, as 'wsm' messages.
       this.#uploads.get(seq)?.cancel();
-      this.#send({ t: 'res', r: [seq, 101, response.statusText, response.headers, null, cpuMs, coldStartMs] });
+      this.#send({ t: 'res', r: [seq, 101, response.statusText, response.headers, null, cpuMs, coldStartMs, null] });
       const end = new EngineSocketEnd(seq, this.#send, () => this.#sockets.delete(seq));
       this.#sockets.set(seq, end);
       end.worker = response.webSocket.connect(end);
@@ -218,12 +243,15 @@ export class EngineHost {
     // A request body lives as long as its response: a streamed response may still be reading it.
     const endUpload = () => this.#uploads.get(seq)?.cancel();
     if (!isByteSource(body)) {
+      if (meter !== null && body !== null) meter.sent.bytes += typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
       endUpload();
-      this.#send({ t: 'res', r: [seq, response.status, response.statusText, response.headers, body, cpuMs, coldStartMs] });
+      this.#send({ t: 'res', r: [seq, response.status, response.statusText, response.headers, body, cpuMs, coldStartMs, response.failure ?? null] });
       return;
     }
-    this.#send({ t: 'res', r: [seq, response.status, response.statusText, response.headers, true, cpuMs, coldStartMs] });
-    this.#downloads.set(seq, new BodyPump(seq, body, this.#send, () => { this.#downloads.delete(seq); endUpload(); }));
+    this.#send({ t: 'res', r: [seq, response.status, response.statusText, response.headers, true, cpuMs, coldStartMs, response.failure ?? null] });
+    const pump = new BodyPump(seq, body, this.#send, () => { this.#downloads.delete(seq); endUpload(); });
+    if (meter !== null) pump.counted = meter.sent;
+    this.#downloads.set(seq, pump);
   }
 
   #warm(id: string, seq: number): void {
@@ -251,6 +279,7 @@ export class EngineHost {
     if (version === undefined) return;
     this.#versions.delete(id);
     this.#retire(version);
+    this.#codeUpdated(version.spec);
   }
 
   /** The old isolate keeps the requests it has; it goes once they (and their waitUntil work) are done. */
@@ -325,12 +354,27 @@ export class EngineHost {
     const deadline = performance.now() + graceMs;
     // Open WebSockets would hold their requests for the whole grace period: their clients are told to go (1001).
     for (const version of [...this.#versions.values(), ...this.#retiring]) version.worker.instance?.closeSockets();
+    this.#objects.closeSockets();
     while (this.#busy() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     this.close();
     // The 503s of isolates disposed just now are sent from promise callbacks.
     await new Promise((resolve) => setImmediate(resolve));
-    // Points written by the last requests and waitUntil work go before 'drained'.
+    // Points written by the last requests and waitUntil work go before 'drained', and so does their usage.
     this.#points.flush();
+    this.#reportUsage();
+  }
+
+  /** Sends what the workers used since the last report, with the waitUntil work running now. */
+  #reportUsage(): void {
+    const pending: PendingRow[] = [];
+    const byWorker = new Map<string, number>();
+    for (const version of [...this.#versions.values(), ...this.#retiring]) {
+      const invocations = version.worker.instance?.waitUntilPending ?? 0;
+      if (invocations > 0) byWorker.set(version.spec.worker, (byWorker.get(version.spec.worker) ?? 0) + invocations);
+    }
+    for (const [worker, invocations] of byWorker) pending.push([worker, invocations]);
+    const report = this.#usage.take(pending);
+    if (report !== null) this.#send({ t: 'usage', u: report });
   }
 
   #busy(): boolean {

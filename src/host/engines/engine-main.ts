@@ -21,7 +21,11 @@ function parseOptions(text: string | undefined): EngineOptions {
   if (typeof o.dataDir !== 'string') throw new Error('engine option dataDir must be a string');
   const allow = o.egressAllow;
   if (!Array.isArray(allow) || !allow.every((entry) => typeof entry === 'string')) throw new Error('engine option egressAllow must be a list of strings');
-  return { dataDir: o.dataDir, egressAllow: allow, spares: count('spares'), maxResident: count('maxResident'), maxResidentMb: count('maxResidentMb') };
+  return {
+    dataDir: o.dataDir, egressAllow: allow, spares: count('spares'), maxResident: count('maxResident'), maxResidentMb: count('maxResidentMb'),
+    ...(o.objectStorageMb !== undefined ? { objectStorageMb: count('objectStorageMb') } : {}),
+    ...(o.codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: count('codeUpdateMaxDelayMs') } : {}),
+  };
 }
 
 function recordPipeOpen(): boolean {

@@ -5,6 +5,8 @@ import type { ServeLimits } from '../control/model.js';
 import type { VarValue } from '../workers/worker-config.js';
 import type { BodyMessage } from './body-channel.js';
 import type { SocketMessage } from './socket-channel.js';
+import type { UsageReport } from '../observability/usage/usage-report.js';
+import type { FailureKind } from '../observability/platform-observer.js';
 
 /** Everything an engine needs to run one version. Sent once per engine lifetime, before first use. */
 export interface VersionSpec {
@@ -75,12 +77,14 @@ export type EngineRequest = [seq: number, versionId: string, method: string, url
   /** A service binding's call: [entrypoint export | null, RPC method | null (a fetch)]. */
   service?: [entrypoint: string | null, rpc: string | null] | null,
   /** A batch for the queue() handler of the named queue; the messages are the body. */
-  queue?: string];
+  queue?: string | null,
+  /** The request's own span id: the parent its subrequests' traceparent and service binding calls name. */
+  spanId?: string];
 
 // --- engine -> supervisor ------------------------------------------------------------------------
 export type FromEngine =
   | { t: 'ready'; pid: number }
-  /** [seq, status, statusText, headers, body, cpuMs, coldStartMs (-1: warm)] */
+  /** [seq, status, statusText, headers, body, cpuMs, coldStartMs (-1: warm), failure] */
   | { t: 'res'; r: EngineResponse }
   | { t: 'warmed'; seq: number; id: string; ok: boolean; error: string | null; ms: number }
   | { t: 'stats'; seq: number; stats: EngineStats }
@@ -98,7 +102,9 @@ export type FromEngine =
   /** Analytics Engine data points the engine's workers wrote in one event-loop turn (analytics-points.ts). */
   | { t: 'points'; p: EnginePoint[] }
   /** A service binding call out of one of the engine's workers, to be dispatched by the supervisor (service-calls.ts). */
-  | { t: 'sreq'; r: ServiceRequest };
+  | { t: 'sreq'; r: ServiceRequest }
+  /** Its workers' usage since the last report, sent before each 'pong' and 'stats' and before 'drained' (usage-report.ts). */
+  | { t: 'usage'; u: UsageReport };
 
 /**
  * A service binding call: [seq, caller version id, binding index, method, url, headers, body, traceId, hops].
@@ -107,7 +113,9 @@ export type FromEngine =
  */
 export type ServiceRequest = [seq: number, versionId: string, binding: number, method: string, url: string, headers: string, body: ArrayBuffer | null | true, traceId: string, hops: number,
   /** A JavaScript RPC call: the method's name; the body holds its serialized arguments. */
-  rpc?: string];
+  rpc?: string | null,
+  /** The calling request's span id: the parent of the span the call makes. */
+  parentSpanId?: string];
 /** [status, statusText, headers, body]; body true: it streams, as a response body does. */
 export type ServiceResponse = [status: number, statusText: string, headers: string, body: string | Uint8Array | null | true];
 
@@ -115,7 +123,9 @@ export type ServiceResponse = [status: number, statusText: string, headers: stri
 export type EnginePoint = [versionId: string, binding: number, timestamp: number, index1: string, blobs: string[], doubles: number[]];
 
 /** `body` true: the response body streams; its chunks follow as 'chunk' messages, as the supervisor grants credit. */
-export type EngineResponse = [seq: number, status: number, statusText: string, headers: string, body: string | Uint8Array | null | true, cpuMs: number, coldStartMs: number];
+export type EngineResponse = [seq: number, status: number, statusText: string, headers: string, body: string | Uint8Array | null | true, cpuMs: number, coldStartMs: number,
+  /** Set when the runtime answered in the worker's place (a limit, a crash); null for the worker's own response. */
+  failure: FailureKind | null];
 
 export interface EngineStats {
   pid: number;

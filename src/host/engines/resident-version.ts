@@ -23,6 +23,7 @@ import { QueueBinding } from '../bindings/queues/queue-binding.js';
 import type { QueueWriter } from '../bindings/queues/queue-writer.js';
 import { objectBindingDescriptors, type DurableObjectsService } from '../bindings/durable-objects/durable-objects-service.js';
 import type { WorkerInstance } from '../isolates/worker-instance.js';
+import type { EngineUsage, WorkerMeter } from '../observability/usage/engine-usage.js';
 
 export interface VersionServices {
   pool: IsolatePool;
@@ -41,6 +42,8 @@ export interface VersionServices {
   objectTarget?: (worker: string) => WorkerInstance;
   /** Where the versions' queue producers write (the engine's one writer). */
   queueWriter?: () => QueueWriter;
+  /** The engine's usage meters: a worker's versions count into one. */
+  usage?: EngineUsage;
 }
 
 export class ResidentVersion {
@@ -56,6 +59,8 @@ export class ResidentVersion {
   heapBytes = 0;
   /** Requests waiting to be paired with the context their first isolate call creates. */
   readonly unmatched: PendingRequest[] = [];
+  /** The worker's usage in this engine; null when the engine keeps none. */
+  readonly meter: WorkerMeter | null;
   #mapper: StackMapper | null | undefined;
 
   constructor(spec: VersionSpec, services: VersionServices) {
@@ -69,6 +74,8 @@ export class ResidentVersion {
     const serviceCalls = services.serviceCalls;
     const points = services.points;
     const id = spec.id;
+    const meter = services.usage?.meter(spec.worker) ?? null;
+    this.meter = meter;
     this.worker = new ResidentWorker({
       name: spec.worker,
       code: spec.code,
@@ -93,6 +100,7 @@ export class ResidentVersion {
       outbound: services.outbound,
       ...objectsOf(spec, services),
       ...queuesOf(spec, services),
+      ...(meter !== null ? { usage: meter } : {}),
       beforeCall: (ctx) => {
         recorder?.enter(id);
         // A request's first call is the one that created its context (no CPU charged yet).

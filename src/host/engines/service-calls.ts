@@ -16,6 +16,8 @@ export type ServiceCallDispatch = (callerVersionId: string, binding: number, req
 
 const TRACE_ID = /^[0-9A-Za-z._-]{1,128}$/;
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32}$/;
+// A W3C span id, as the OTLP export and a traceparent need it: 16 lower-case hex digits, not all zero.
+const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
 
 /** A body message of a service call (negative seq), routed to the side's pumps or receivers. */
 function routeBody(message: BodyMessage, pumps: Map<number, BodyPump>, receivers: Map<number, BodyReceiver>): void {
@@ -51,7 +53,8 @@ export class ServiceCallClient {
     return new Promise((resolve) => {
       this.#pending.set(seq, resolve);
       const r: ServiceRequest = [seq, versionId, binding, request.method, request.url, request.headers, body as ArrayBuffer | null | true, request.traceId, request.hops ?? 0];
-      if (request.rpc !== undefined) r.push(request.rpc.method);
+      if (request.rpc !== undefined || request.parentSpanId !== undefined) r.push(request.rpc?.method ?? null);
+      if (request.parentSpanId !== undefined) r.push(request.parentSpanId);
       this.#send({ t: 'sreq', r });
     });
   }
@@ -136,8 +139,8 @@ export class ServiceCallServer {
   }
 
   #call(r: unknown): void {
-    if (!Array.isArray(r) || (r.length !== 9 && r.length !== 10)) return;
-    const [seq, versionId, binding, method, url, headers, body, traceId, hops, rpc] = r as unknown[];
+    if (!Array.isArray(r) || r.length < 9 || r.length > 11) return;
+    const [seq, versionId, binding, method, url, headers, body, traceId, hops, rpc, parentSpanId] = r as unknown[];
     if (typeof seq !== 'number' || !Number.isInteger(seq) || seq >= 0 || this.#calls.has(seq)) return;
     const refuse = (error: string) => this.#send({ t: 'sres', seq, error });
     if (typeof versionId !== 'string' || !this.#knows(versionId) || typeof binding !== 'number' || !Number.isInteger(binding) || binding < 0
@@ -145,7 +148,8 @@ export class ServiceCallServer {
       || typeof headers !== 'string' || typeof traceId !== 'string' || !TRACE_ID.test(traceId)
       || typeof hops !== 'number' || !Number.isInteger(hops) || hops < 1 || hops >= MAX_HOPS
       || !(body === null || body === true || body instanceof ArrayBuffer || body instanceof Uint8Array)
-      || (rpc !== undefined && !isRpcMethodName(rpc))) {
+      || (rpc !== undefined && rpc !== null && !isRpcMethodName(rpc))
+      || (parentSpanId !== undefined && (typeof parentSpanId !== 'string' || !SPAN_ID.test(parentSpanId)))) {
       refuse('The service binding call was malformed.');
       return;
     }
@@ -161,7 +165,11 @@ export class ServiceCallServer {
       sent = body;
     }
     const endUpload = () => this.#receivers.get(seq)?.cancel();
-    this.#dispatch(versionId, binding, { method, url, headers, body: sent, traceId, hops, ...(rpc !== undefined ? { rpc: { method: rpc as string } } : {}) }).then((answer) => {
+    this.#dispatch(versionId, binding, {
+      method, url, headers, body: sent, traceId, hops,
+      ...(typeof rpc === 'string' ? { rpc: { method: rpc } } : {}),
+      ...(typeof parentSpanId === 'string' ? { parentSpanId } : {}),
+    }).then((answer) => {
       this.#calls.delete(seq);
       if (this.#closed) {
         if (!('error' in answer) && isByteSource(answer.body)) answer.body.cancel('The calling engine stopped.');

@@ -167,8 +167,11 @@ export class EngineSocketEnd implements ClientPeer {
     if (this.#over) return;
     if (message.t === 'wsa') { this.#buffered = Math.max(0, this.#buffered - message.n); return; }
     if (message.t === 'wsm') {
-      this.worker?.message(message.d);
-      this.#send({ t: 'wsa', seq: this.#seq, n: Math.max(1, byteLengthOf(message.d)) });
+      // Acknowledged once the worker's side has taken it: a Durable Object's socket does so only when
+      // the message's event has run, so a client outpacing its object is paused by the supervisor.
+      const ack = () => { if (!this.#over) this.#send({ t: 'wsa', seq: this.#seq, n: Math.max(1, byteLengthOf(message.d)) }); };
+      if (this.worker === null) ack();
+      else this.worker.message(message.d, ack);
       return;
     }
     this.#end();

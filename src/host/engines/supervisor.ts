@@ -7,6 +7,7 @@ import type { IncomingRequest } from '../isolates/request-types.js';
 import { platformResponse } from '../isolates/request-types.js';
 import type { AnalyticsPoint } from '../storage/analytics/analytics-store.js';
 import type { LogSink } from '../observability/log-sink.js';
+import type { FailureKind } from '../observability/platform-observer.js';
 import { EgressPolicy } from '../outbound/egress-policy.js';
 import type { EngineResult, WarmResult } from './engine-client.js';
 import type { EngineOptions } from './engine-host.js';
@@ -14,6 +15,7 @@ import { describeExit, EngineProcess, type EngineExit } from './engine-process.j
 import type { EngineStats, VersionSpec } from './engine-protocol.js';
 import { LocalEngine } from './local-engine.js';
 import type { ServiceCallDispatch } from './service-calls.js';
+import { UsageTotals } from '../observability/usage/usage-totals.js';
 
 export interface QuarantineRule {
   /** Engine deaths blamed on one worker ... */
@@ -36,6 +38,10 @@ export interface SupervisorOptions {
   spares?: number;
   /** An engine silent for this long (at least) is killed and the code running in it blamed (default 10 s). */
   hangMs?: number;
+  /** Per Durable Object: MiB its database may hold (default 1024). */
+  objectStorageMb?: number;
+  /** How long an object active at a deploy keeps its code (default 300 s, Cloudflare's max_delay). */
+  codeUpdateMaxDelayMs?: number;
   /** Keep one booted engine process ready to take a dead engine's slot at once (default true). */
   standby?: boolean;
   log: LogSink;
@@ -95,6 +101,8 @@ export function engineSlot(workerName: string, engines: number): number {
 }
 
 export class Supervisor {
+  /** What the engines report of their workers' usage (subrequests, bytes, binding operations), summed since start. */
+  readonly usage = new UsageTotals();
   readonly #options: SupervisorOptions;
   readonly #engineOptions: EngineOptions;
   readonly #rule: QuarantineRule;
@@ -119,6 +127,8 @@ export class Supervisor {
       maxResident: options.maxResident ?? 1000,
       maxResidentMb: options.maxResidentMb ?? 4096,
       ...(options.hangMs !== undefined ? { hangMs: options.hangMs } : {}),
+      ...(options.objectStorageMb !== undefined ? { objectStorageMb: options.objectStorageMb } : {}),
+      ...(options.codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: options.codeUpdateMaxDelayMs } : {}),
     };
     const count = Math.max(1, options.engines);
     for (let index = 0; index < count; index++) {
@@ -134,6 +144,7 @@ export class Supervisor {
     if (options.engines === 0) {
       const local = new LocalEngine(supervisor.#engineOptions, options.log, options.onServiceCall);
       local.client.onPoints = options.onPoints ?? null;
+      local.client.onUsage = (report) => supervisor.usage.add(local.client, report);
       supervisor.#slots[0]!.engine = local;
       return supervisor;
     }
@@ -151,7 +162,7 @@ export class Supervisor {
   fetch(spec: VersionSpec, request: IncomingRequest): Promise<EngineResult> {
     if (this.#stopping) return Promise.resolve(unavailable('Service Unavailable: the server is shutting down.\n'));
     if (this.#quarantined.has(spec.worker)) {
-      return Promise.resolve(unavailable('Service Unavailable: this worker is quarantined because its requests kept stopping engines.\n'));
+      return Promise.resolve(unavailable('Service Unavailable: this worker is quarantined because its requests kept stopping engines.\n', 'quarantine'));
     }
     const slot = this.#slots[this.#slotIndex(spec)]!;
     const engine = slot.engine;
@@ -231,6 +242,7 @@ export class Supervisor {
   #fork(): EngineProcess {
     const engine = new EngineProcess(this.#engineOptions, this.#options.log, this.#output, this.#options.onServiceCall);
     engine.client.onPoints = this.#options.onPoints ?? null;
+    engine.client.onUsage = (report) => this.usage.add(engine.client, report);
     return engine;
   }
 
@@ -252,6 +264,7 @@ export class Supervisor {
   #onExit(slot: Slot, engine: EngineProcess, exit: EngineExit): void {
     if (slot.engine === engine) slot.engine = null;
     if (slot.booting === engine) slot.booting = null;
+    this.usage.forget(engine.client);
     if (exit.blamed !== null) this.#blame(exit.blamed.worker, exit);
     if (this.#stopping || exit.expected) return;
     this.#output(`islet: engine ${slot.index} (pid ${engine.pid}) stopped (${describeExit(exit)})`
@@ -276,6 +289,7 @@ export class Supervisor {
     this.#standby = engine;
     engine.ready.then(() => { this.#standbyFailures = 0; }, () => {});
     engine.onExit = (exit) => {
+      this.usage.forget(engine.client);
       if (this.#standby !== engine) return;
       this.#standby = null;
       if (this.#stopping) return;
@@ -316,8 +330,8 @@ export class Supervisor {
   }
 }
 
-function unavailable(message: string): EngineResult {
-  return { ...platformResponse(503, message), cpuMs: 0, coldStartMs: -1 };
+function unavailable(message: string, failure: FailureKind = 'unavailable'): EngineResult {
+  return { ...platformResponse(503, message, failure), cpuMs: 0, coldStartMs: -1 };
 }
 
 function minutes(ms: number): string {

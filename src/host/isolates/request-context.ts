@@ -17,6 +17,8 @@ export class RequestContext {
   kvOperations = 0;
   /** Carried on to this request's subrequests, so chains of workers calling each other end. */
   hops = 0;
+  /** The request's own span (IncomingRequest.spanId): its subrequests name it as their parent; null when it has none. */
+  spanId: string | null = null;
   responded = false;
   ended = false;
   wallTimer: NodeJS.Timeout | null = null;
@@ -30,6 +32,13 @@ export class RequestContext {
   settle: ((ok: boolean, value: unknown) => void) | null = null;
   /** Told once, when the context ends: a Durable Object counts the events it has in flight. */
   onEnd: (() => void) | null = null;
+  /**
+   * A Durable Object's event: a CPU limit it breaks resets the object and fails this event, instead of
+   * taking the isolate (and every request in it, its caller's too) down with it.
+   */
+  onCpuLimit: (() => void) | null = null;
+  /** A stub call of this request failed because its object broke its CPU limit: an uncaught failure counts as that. */
+  objectCpuLimit = false;
 
   /** A new event of this request (a WebSocket message): a fresh CPU budget and fresh per-event counts, as Workers charges. */
   beginEvent(): void {

@@ -1,6 +1,7 @@
 // What the front door hands to a worker and gets back: plain data, independent of node:http.
 import type { ByteSource } from './byte-source.js';
 import type { WorkerSocket } from './sockets/socket-types.js';
+import type { FailureKind } from '../observability/platform-observer.js';
 
 export interface IncomingRequest {
   method: string;
@@ -13,6 +14,11 @@ export interface IncomingRequest {
   traceId: string;
   /** The caller's span id, from a W3C traceparent the request came with (tracing/trace-context.ts). */
   parentSpanId?: string | undefined;
+  /**
+   * The request's own span id, chosen by the front door or the platform as it arrives: the parent-id
+   * of its subrequests' traceparent and of its service binding calls, and the id its span is exported under.
+   */
+  spanId?: string | undefined;
   /** Worker invocations in the chain of subrequests that led here (x-islet-via); absent for a client's request. */
   hops?: number;
   /** Set for a cron trigger's run: the worker's scheduled() handler runs instead of fetch(). */
@@ -37,11 +43,19 @@ export interface OutgoingResponse {
   body: string | Buffer | ByteSource | null;
   /** With status 101: the worker's end of the WebSocket, for the front door to connect to its client. */
   webSocket?: WorkerSocket;
+  /**
+   * Set when the platform answered in the worker's place (a limit, a crash, a refusal), and only then:
+   * a worker's own response never has it, whatever its status and text.
+   */
+  failure?: FailureKind;
 }
 
 /** Why the platform, not the tenant, produced a response. */
 export type PlatformFailure = 'exception' | 'cpu-limit' | 'memory-limit' | 'wall-limit' | 'hung' | 'load-error' | 'overloaded';
 
-export function platformResponse(status: number, message: string): OutgoingResponse {
-  return { status, statusText: '', headers: 'content-type:text/plain;charset=UTF-8', body: message };
+/** `failure`: what the answer is counted as (islet_errors_total, request logs); null for none. */
+export function platformResponse(status: number, message: string, failure: FailureKind | null = null): OutgoingResponse {
+  const response: OutgoingResponse = { status, statusText: '', headers: 'content-type:text/plain;charset=UTF-8', body: message };
+  if (failure !== null) response.failure = failure;
+  return response;
 }

@@ -95,7 +95,7 @@ export class ResidentWorker {
 
   #failedStart(request: IncomingRequest, message: string): OutgoingResponse {
     this.#services.log.workerError(this.spec.name, request.traceId, message);
-    return platformResponse(500, 'Internal Server Error: the worker failed to start.\n');
+    return platformResponse(500, 'Internal Server Error: the worker failed to start.\n', 'exception');
   }
 
   /** Drops the isolate; in-flight requests in it are answered 503. */

@@ -8,6 +8,7 @@ import { ErrorKind, LogLevel, Op, type HostReply } from '../../shared/boundary.j
 import { analyticsOp, type AnalyticsBinding } from '../bindings/analytics/analytics-binding.js';
 import type { KvBinding } from '../bindings/kv/kv-binding.js';
 import { isObjectOp, type ObjectEvent, type ObjectOps } from '../bindings/durable-objects/object-ops.js';
+import { OBJECT_CPU_LIMIT } from '../bindings/durable-objects/object-errors.js';
 import type { ServiceBinding } from '../bindings/service/service-binding.js';
 import { decodeArgs, rpcResponse } from '../bindings/service/rpc-codec.js';
 import type { QueueBinding } from '../bindings/queues/queue-binding.js';
@@ -16,6 +17,8 @@ import { kvOp } from '../bindings/kv/kv-ops.js';
 import type { CacheBinding } from '../bindings/cache/cache-binding.js';
 import { cacheOp } from '../bindings/cache/cache-ops.js';
 import type { LogSink } from '../observability/log-sink.js';
+import type { WorkerMeter } from '../observability/usage/engine-usage.js';
+import { operationSeries } from '../observability/usage/usage-ops.js';
 import type { Outbound } from '../outbound/outbound-fetch.js';
 import type { WorkerLimits } from '../workers/worker-config.js';
 import type { CallOutcome, SandboxIsolate } from './bridge/sandbox-isolate.js';
@@ -31,7 +34,7 @@ import { isByteSource, type ByteSource } from './byte-source.js';
 import { IsolateBodyStream } from './isolate-body-stream.js';
 import { RequestContext } from './request-context.js';
 import { IsolateSockets } from './sockets/isolate-sockets.js';
-import { CloseCode } from './sockets/socket-types.js';
+import { CloseCode, type WorkerSocket } from './sockets/socket-types.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse, type PlatformFailure } from './request-types.js';
 
 export interface WorkerServices {
@@ -50,6 +53,8 @@ export interface WorkerServices {
   objects?: ObjectOps;
   /** Queue producers, by binding index. */
   queues?: readonly QueueBinding[];
+  /** Where the worker's subrequests and binding operations are counted (engines report it as metrics). */
+  usage?: WorkerMeter;
 }
 
 /** Workers' error once a request has used up its subrequests. */
@@ -118,12 +123,21 @@ export class WorkerInstance {
   get dead(): boolean { return this.#dead !== null; }
   get inFlight(): number { return this.#requests.size; }
 
+  /** Requests (and object events) answered whose waitUntil work still runs: no body streaming, no socket open. */
+  get waitUntilPending(): number {
+    let pending = 0;
+    for (const ctx of this.#requests.values()) {
+      if (ctx.responded && ctx.openSockets === 0 && (ctx.responseBody === null || !ctx.responseBody.open)) pending++;
+    }
+    return pending;
+  }
+
   /** Takes the instance out of service (reload, shutdown): requests still in it are answered 503. */
   retire(): void {
     if (this.#dead !== null) return;
     this.#dead = 'overloaded';
     for (const ctx of [...this.#requests.values()]) {
-      this.#respond(ctx, platformResponse(503, 'Service Unavailable: the worker was replaced while handling this request.\n'));
+      this.#respond(ctx, platformResponse(503, 'Service Unavailable: the worker was replaced while handling this request.\n', 'unavailable'));
       this.#sockets.endRequest(ctx, CloseCode.ServiceRestart, 'The worker was replaced.');
       this.#end(ctx);
     }
@@ -134,7 +148,7 @@ export class WorkerInstance {
   }
 
   fetch(request: IncomingRequest): Promise<OutgoingResponse> {
-    if (this.#dead !== null) return Promise.resolve(platformResponse(503, 'Service Unavailable: the worker is restarting.'));
+    if (this.#dead !== null) return Promise.resolve(platformResponse(503, 'Service Unavailable: the worker is restarting.', 'unavailable'));
     return new Promise((resolve) => {
       this.#arrivals.push({ request, resolve });
       if (this.#arrivals.length === 1) setImmediate(this.#dispatchArrivals);
@@ -151,9 +165,10 @@ export class WorkerInstance {
     const batch = this.#arrivals;
     this.#arrivals = [];
     for (const { request, resolve } of batch) {
-      if (this.#dead !== null) { resolve(platformResponse(503, 'Service Unavailable: the worker is restarting.')); continue; }
+      if (this.#dead !== null) { resolve(platformResponse(503, 'Service Unavailable: the worker is restarting.', 'unavailable')); continue; }
       const ctx = new RequestContext(this.#nextReqId++, request.traceId, resolve);
       ctx.hops = request.hops ?? 0;
+      ctx.spanId = request.spanId ?? null;
       this.#requests.set(ctx.id, ctx);
       let body = request.body;
       if (isByteSource(body)) {
@@ -207,6 +222,11 @@ export class WorkerInstance {
       this.#services.log.workerError(this.name, ctx?.traceId ?? null, `Uncaught (in promise) ${withoutRuntimeFrames(outcome.unhandledRejection)}`);
     }
     if (!outcome.ok) {
+      if (outcome.reason === 'cpu-limit' && ctx !== null && ctx.onCpuLimit !== null && !this.sandbox.disposed) {
+        this.#objectOverBudget(ctx);
+        if (previous === null) this.#detectHung();
+        return;
+      }
       this.#fatal(ctx, outcome.reason === 'exception' ? 'exception' : outcome.reason === 'cpu-limit' ? 'cpu-limit' : 'memory-limit', outcome.message);
       return;
     }
@@ -220,8 +240,25 @@ export class WorkerInstance {
    * late completions are dropped.
    */
   #overBudget(ctx: RequestContext): void {
+    if (ctx.onCpuLimit !== null) { this.#objectOverBudget(ctx); return; }
     this.#services.log.workerError(this.name, ctx.traceId, 'Worker exceeded its CPU time limit.');
-    this.#respond(ctx, platformResponse(503, 'Worker exceeded its CPU time limit.\n'));
+    this.#respond(ctx, platformResponse(503, 'Worker exceeded its CPU time limit.\n', 'cpu_limit'));
+    this.#end(ctx);
+  }
+
+  /**
+   * A Durable Object's event past its CPU budget, as Cloudflare treats it: the object is reset and the
+   * stub's caller gets an error it can catch. The call was interrupted, not the isolate: isolated-vm
+   * cancels the termination once the call has unwound, so the worker's other requests (the caller's
+   * too, when it runs here) carry on. Module-level state the interrupted code was changing is left as it
+   * was, as it is after a handler throws.
+   */
+  #objectOverBudget(ctx: RequestContext): void {
+    this.#services.log.workerError(this.name, ctx.traceId, OBJECT_CPU_LIMIT);
+    const reset = ctx.onCpuLimit;
+    ctx.onCpuLimit = null;
+    reset?.();
+    this.#respond(ctx, platformResponse(503, 'Worker exceeded its CPU time limit.\n', 'cpu_limit'));
     this.#end(ctx);
   }
 
@@ -232,9 +269,11 @@ export class WorkerInstance {
       : 'Worker threw an exception the runtime could not handle.';
     this.#services.log.workerError(this.name, ctx?.traceId ?? null, `${message} ${reason === 'exception' ? detail : ''}`.trim());
     this.#dead = reason;
+    const failure = reason === 'cpu-limit' ? 'cpu_limit' : reason === 'memory-limit' ? 'memory_limit' : 'exception';
     for (const other of [...this.#requests.values()]) {
-      this.#respond(other, platformResponse(reason === 'exception' ? 500 : 503, other === ctx || reason === 'exception'
-        ? `${message}\n` : 'Service Unavailable: the worker was restarted while handling this request.\n'));
+      const own = other === ctx || reason === 'exception';
+      this.#respond(other, platformResponse(reason === 'exception' ? 500 : 503, own
+        ? `${message}\n` : 'Service Unavailable: the worker was restarted while handling this request.\n', own ? failure : 'unavailable'));
       this.#end(other);
     }
     this.sandbox.dispose();
@@ -258,7 +297,7 @@ export class WorkerInstance {
       if (stream !== null && stream.open && !stream.awaitingChunk) continue;
       if (!ctx.responded || (stream !== null && stream.open)) {
         this.#services.log.workerError(this.name, ctx.traceId, 'The script will never generate a response.');
-        this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+        this.#respond(ctx, platformResponse(500, 'Internal Server Error\n', 'exception'));
       }
       this.#end(ctx);
     }
@@ -269,7 +308,7 @@ export class WorkerInstance {
     if (ctx.ended) return;
     if (!ctx.responded) {
       this.#services.log.workerError(this.name, ctx.traceId, `Worker exceeded its wall-clock limit of ${this.#limits.wallMs} ms.`);
-      this.#respond(ctx, platformResponse(503, 'Worker exceeded its wall-clock time limit.\n'));
+      this.#respond(ctx, platformResponse(503, 'Worker exceeded its wall-clock time limit.\n', 'wall_limit'));
       // The tenant's code is idle (it is waiting on I/O or a timer), so the isolate stays.
       this.#end(ctx);
     }
@@ -367,12 +406,14 @@ export class WorkerInstance {
       case Op.TextDecode: return web.textDecode(args);
       case Op.TextEncode: return web.textEncode(args);
       case Op.StructuredClone: return web.structuredCloneOp(args);
-      case Op.KvGet: case Op.KvPut: case Op.KvDelete: case Op.KvList:
+      case Op.KvGet: case Op.KvPut: case Op.KvDelete: case Op.KvList: {
         // Workers allows 1,000 KV operations per invocation (a bulk get counts once).
         if (this.#current !== null && ++this.#current.kvOperations > MAX_KV_OPERATIONS) {
           return fail(0, 'Too many API requests by single worker invocation.');
         }
-        return this.#async(args[0], kvOp(op, this.#services.kv, args));
+        const started = performance.now();
+        return this.#metered(args[0], operationSeries(op, args), started, kvOp(op, this.#services.kv, args));
+      }
       case Op.CacheMatch: case Op.CachePut: case Op.CacheDelete:
         // Cache API calls share the subrequest quota, as on Workers.
         if (this.#current !== null && this.#overSubrequests(this.#current)) return TOO_MANY_SUBREQUESTS;
@@ -405,8 +446,9 @@ export class WorkerInstance {
       default: {
         const objects = this.#services.objects;
         if (objects !== undefined && isObjectOp(op)) {
-          const reply = objects.handle(op, args, this.#current, this);
-          return reply instanceof Promise ? this.#async(args[0], reply) : reply;
+          const series = operationSeries(op, args);
+          const started = series < 0 ? 0 : performance.now();
+          return this.#metered(args[0], series, started, objects.handle(op, args, this.#current, this));
         }
         return typeError(`Unknown host operation ${String(op)}`);
       }
@@ -434,6 +476,17 @@ export class WorkerInstance {
     if (this.#dead === null) this.sandbox.call('dropObject', [handle], SYSTEM_CALL_MS);
   }
 
+  /**
+   * A Durable Object event that must stop although its code has not finished (its object was reset to
+   * run a new version): the WebSockets it holds close with `code`, and it is over.
+   */
+  endObjectEvent(ctx: RequestContext, code: number, reason: string): void {
+    if (ctx.ended || this.#dead !== null) return;
+    this.#respond(ctx, platformResponse(503, `Service Unavailable: ${reason}\n`, 'unavailable'));
+    this.#sockets.endRequest(ctx, code, reason);
+    this.#end(ctx);
+  }
+
   /** An object's RPC or alarm result: like a response, it may leave waitUntil work behind it. */
   #onObjectResult(args: unknown[]): HostReply {
     const [reqId, success, value, done] = args;
@@ -451,14 +504,26 @@ export class WorkerInstance {
     return typeof reqId === 'number' ? this.#requests.get(reqId) ?? null : null;
   }
 
+  /**
+   * The reply of a binding operation begun at `startedMs`, counted under `series` (operationSeries;
+   * -1: not counted): its count and latency go to the worker's meter when it answers, at once or later.
+   */
+  #metered(opId: unknown, series: number, startedMs: number, reply: HostReply | Promise<HostReply>): HostReply {
+    const meter = series < 0 ? undefined : this.#services.usage;
+    if (reply instanceof Promise) return this.#async(opId, reply, meter, series, startedMs);
+    meter?.operation(series, startedMs);
+    return reply;
+  }
+
   /** Answers at once when the work is done, else parks it and completes it in a later call. */
-  #async(opId: unknown, reply: HostReply | Promise<HostReply>): HostReply {
+  #async(opId: unknown, reply: HostReply | Promise<HostReply>, meter?: WorkerMeter, series = -1, startedMs = 0): HostReply {
     if (!(reply instanceof Promise)) return reply;
     const ctx = this.#current;
     if (typeof opId !== 'number' || ctx === null) return typeError('I/O is only possible while handling a request.');
     this.#pendingOps++;
     void reply.then((result) => {
       this.#pendingOps--;
+      meter?.operation(series, startedMs);
       if (ctx.ended || this.#dead !== null) return;
       if (result !== undefined && result[0] === 1) this.#enter(ctx, 'complete', [opId, true, result[1]]);
       else this.#enter(ctx, 'complete', [opId, false, result === undefined ? [0, 'Internal error'] : [result[1], result[2]]]);
@@ -473,7 +538,7 @@ export class WorkerInstance {
     if (typeof status !== 'number' || !Number.isInteger(status) || !(status === 101 || (status >= 200 && status <= 599))
       || typeof statusText !== 'string' || typeof headers !== 'string'
       || !(body === null || body === true || typeof body === 'number' || typeof body === 'string' || body instanceof ArrayBuffer)) {
-      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n', 'exception'));
       return typeError('invalid response');
     }
     if (status === 101) return this.#onSocketResponse(ctx, statusText, headers, done === true);
@@ -488,7 +553,7 @@ export class WorkerInstance {
       const source = ctx.responded ? null : this.#subrequests.takeBody(body, ctx);
       if (source === null) {
         if (!ctx.responded) this.#services.log.workerError(this.name, ctx.traceId, 'The response body of the subrequest was no longer available.');
-        this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+        this.#respond(ctx, platformResponse(500, 'Internal Server Error\n', 'exception'));
         return ok(null);
       }
       this.#respond(ctx, { status, statusText, headers, body: source }, done === true);
@@ -497,7 +562,7 @@ export class WorkerInstance {
     const size = oversizeBody(body);
     if (size !== null) {
       this.#services.log.workerError(this.name, ctx.traceId, `The response body of ${size} bytes exceeds the limit of ${MAX_RESPONSE_BODY} bytes.`);
-      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n', 'exception'));
       return ok(null);
     }
     this.#respond(ctx, { status, statusText, headers, body: body instanceof ArrayBuffer ? Buffer.from(body) : body }, done === true);
@@ -508,7 +573,7 @@ export class WorkerInstance {
   #onSocketResponse(ctx: RequestContext, statusText: string, headers: string, done: boolean): HostReply {
     const socket = ctx.responded ? null : this.#sockets.takePending(ctx);
     if (socket === null) {
-      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+      this.#respond(ctx, platformResponse(500, 'Internal Server Error\n', 'exception'));
       return typeError('A response with status 101 needs a webSocket.');
     }
     // `done`: a Durable Object's socket passed on, which its own request keeps open; this one is over.
@@ -518,6 +583,16 @@ export class WorkerInstance {
     if (ctx.wallTimer !== null) clearTimeout(ctx.wallTimer);
     ctx.wallTimer = null;
     return ok(null);
+  }
+
+  /** A Durable Object's hibernatable socket goes to `ctx`'s 101 response: null, or the reply refusing it. */
+  offerSocket(ctx: RequestContext, socket: WorkerSocket): HostReply | null {
+    return this.#sockets.offer(ctx, socket);
+  }
+
+  /** A socket in a Durable Object's 101, for the stub's caller `ctx`: the id by which it may return it in its own. */
+  relaySocket(ctx: RequestContext, socket: WorkerSocket): number {
+    return this.#sockets.relay(ctx, socket);
   }
 
   /** Closes every WebSocket of this isolate (shutdown): workers see their clients close with `code`. */
@@ -578,7 +653,9 @@ export class WorkerInstance {
     const [reqId, , message] = args;
     const ctx = this.#ctxOf(reqId);
     this.#services.log.workerError(this.name, ctx?.traceId ?? null, `Uncaught ${typeof message === 'string' ? withoutRuntimeFrames(message) : 'exception'}`);
-    if (ctx !== null) this.#respond(ctx, platformResponse(500, 'Internal Server Error\n'));
+    // A Durable Object's CPU limit the request did not catch is counted as what it is.
+    const failure = ctx !== null && ctx.objectCpuLimit && typeof message === 'string' && message.includes(OBJECT_CPU_LIMIT) ? 'cpu_limit' : 'exception';
+    if (ctx !== null) this.#respond(ctx, platformResponse(500, 'Internal Server Error\n', failure));
     return ok(null);
   }
 
@@ -619,7 +696,10 @@ export class WorkerInstance {
    * and Cache API calls alike toward it.
    */
   #overSubrequests(ctx: RequestContext): boolean {
-    return ++ctx.subrequests > this.#limits.subrequests;
+    if (++ctx.subrequests > this.#limits.subrequests) return true;
+    const meter = this.#services.usage;
+    if (meter !== undefined) meter.subrequests++;
+    return false;
   }
 
   #onFetchStart(args: unknown[]): HostReply {

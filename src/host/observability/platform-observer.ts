@@ -15,6 +15,11 @@ export type FailureKind =
   /** 503 for another reason: an engine restarting, an isolate replaced under the request, shutdown. */
   | 'unavailable';
 
+/** What ran when it was not a fetch: a cron trigger's scheduled() or a queue consumer's queue(). */
+export type WorkerEvent =
+  | { kind: 'scheduled'; cron: string; scheduledTime: number }
+  | { kind: 'queue'; queue: string };
+
 export interface RequestOutcome {
   worker: string;
   /** The version's number (1, 2, ...), as `islet versions list` shows it. */
@@ -33,10 +38,17 @@ export interface RequestOutcome {
   /** The request's trace id, which its log lines carry too (never a metric label). */
   traceId: string;
   method: string;
-  /** The absolute URL the worker saw (never a metric label). */
+  /** The absolute URL the worker saw (never a metric label); for an event, a placeholder naming it. */
   url: string;
+  /** Absent for a fetch. Logs and tails show these as the event they are, as wrangler tail does. */
+  event?: WorkerEvent;
   /** The caller's span when the request came with a W3C traceparent: the parent of the request's span. */
   parentSpanId?: string | null;
+  /**
+   * The request's own span, chosen when it arrived: its subrequests and service binding calls named it
+   * as their parent, so a span exported for the request must carry this id for the callees' spans to link.
+   */
+  spanId?: string;
 }
 
 export interface PlatformObserver {

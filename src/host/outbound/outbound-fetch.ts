@@ -78,16 +78,18 @@ export function decodeHeaders(encoded: string): [string, string][] {
 }
 
 /**
- * What carries the trace on: a W3C traceparent (a new span id for this subrequest) when the trace id
- * is a W3C one, else the X-Trace-ID the request came with, which Islet's front door reads as well.
- * A worker that set either header itself keeps its own.
+ * What carries the trace on: a W3C traceparent when the trace id is a W3C one, else the X-Trace-ID
+ * the request came with, which Islet's front door reads as well. The traceparent's parent-id is
+ * `spanId`, the span the calling request is exported under, so the callee's span links to it (a new
+ * random one when the request has no span, as a Durable Object's event). A worker that set either
+ * header itself keeps its own.
  */
-export function traceHeaders(tenant: readonly [string, string][], traceId: string): [string, string][] {
+export function traceHeaders(tenant: readonly [string, string][], traceId: string, spanId: string | null = null): [string, string][] {
   for (const [name] of tenant) {
     const lower = name.toLowerCase();
     if (lower === 'traceparent' || lower === 'x-trace-id') return [];
   }
-  return isW3cTraceId(traceId) ? [['traceparent', traceparentFor(traceId)]] : [['x-trace-id', traceId]];
+  return isW3cTraceId(traceId) ? [['traceparent', traceparentFor(traceId, spanId ?? undefined)]] : [['x-trace-id', traceId]];
 }
 
 export class Outbound {
@@ -143,12 +145,14 @@ export class Outbound {
    * `controller` aborts it (its connection and body) at any time; the timeout covers the head only,
    * so a body that keeps arriving is never cut by it. Never rejects.
    * `hops`: worker invocations in the chain that led to this one (see loop-limit.ts).
-   * `traceId`: the trace of the request making it, carried on (traceHeaders) so the next service joins it.
+   * `traceId`: the trace of the request making it, carried on (traceHeaders) so the next service joins it;
+   * `spanId`: that request's span, the parent the next service's span names.
    */
-  async send(init: SubrequestInit, body: string | ArrayBuffer | AsyncIterable<Uint8Array> | null, controller: AbortController, hops = 0, traceId: string | null = null): Promise<SubrequestHead | HostReply> {
+  async send(init: SubrequestInit, body: string | ArrayBuffer | AsyncIterable<Uint8Array> | null, controller: AbortController, hops = 0,
+    traceId: string | null = null, spanId: string | null = null): Promise<SubrequestHead | HostReply> {
     const target = this.#route(init.url);
     const tenant = decodeHeaders(init.headers).filter(([name]) => !DROPPED_REQUEST_HEADERS.has(name.toLowerCase()));
-    const sent: [string, string][] = traceId === null ? tenant : [...tenant, ...traceHeaders(tenant, traceId)];
+    const sent: [string, string][] = traceId === null ? tenant : [...tenant, ...traceHeaders(tenant, traceId, spanId)];
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; controller.abort(); }, this.#timeoutMs);
     try {

@@ -25,12 +25,12 @@ import type { VersionSpec } from '../engines/engine-protocol.js';
 import { Supervisor, type EngineStatus } from '../engines/supervisor.js';
 import type { EngineResult } from '../engines/engine-client.js';
 import type { LogSink } from '../observability/log-sink.js';
-import { NO_OBSERVER, type FailureKind, type PlatformObserver } from '../observability/platform-observer.js';
+import { NO_OBSERVER, type FailureKind, type PlatformObserver, type WorkerEvent } from '../observability/platform-observer.js';
+import { newSpanId } from '../observability/tracing/trace-context.js';
 import { platformResponse, type IncomingRequest, type OutgoingResponse } from '../isolates/request-types.js';
 import type { Target } from '../server/http-front.js';
 import { SqliteKvStore } from '../storage/kv/sqlite-kv-store.js';
 import { isByteSource } from '../isolates/byte-source.js';
-import { failureOf } from './failure-kind.js';
 import type { ServeConfig } from './serve-config.js';
 import { ConcurrencyGate, RateLimiter, queueFull, tooManyRequests } from './worker-gate.js';
 
@@ -100,6 +100,8 @@ export class Platform {
       maxResidentMb: config.pool.maxResidentMb,
       spares: config.pool.spares,
       ...(config.pool.hangMs !== undefined ? { hangMs: config.pool.hangMs } : {}),
+      objectStorageMb: config.durableObjects.maxStorageMb,
+      ...(config.durableObjects.codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: config.durableObjects.codeUpdateMaxDelayMs } : {}),
       log,
       onQuarantine: (worker, reason) => onQuarantine(worker, reason),
       onServiceCall: (caller, binding, request) => onServiceCall(caller, binding, request),
@@ -130,7 +132,7 @@ export class Platform {
   }
 
   /**
-   * A worker's triggers are those of the version taking most of its traffic (as routes are); which
+   * A worker's triggers are those of the version taking most of its traffic; which
    * version runs a trigger is drawn by the deployment's percentages, as for a request.
    */
   #syncTriggers(name: string): void {
@@ -183,7 +185,7 @@ export class Platform {
     if (isByteSource(response.body)) response.body.cancel('A scheduled run has no response body.');
     const run: CronRun = {
       cron, scheduledTime, startedAt, durationMs: performance.now() - started,
-      outcome: response.status === 200 ? 'ok' : failureOf(response) ?? 'exception',
+      outcome: response.status === 200 ? 'ok' : response.failure ?? 'exception',
     };
     this.store.recordCronRun(name, run);
     return run;
@@ -213,17 +215,20 @@ export class Platform {
     return { fetch: (request) => this.#serve(worker, worker.deployment!, request) };
   }
 
-  #serve(worker: WorkerRecord, deployment: Deployment, request: IncomingRequest): Promise<OutgoingResponse> {
+  #serve(worker: WorkerRecord, deployment: Deployment, arrived: IncomingRequest): Promise<OutgoingResponse> {
     const started = performance.now();
+    // A cron run, a queue batch or a service binding call has no span yet; a client's request has the front door's.
+    const spanId = arrived.spanId ?? newSpanId();
+    const request = arrived.spanId === undefined ? { ...arrived, spanId } : arrived;
     const versionId = deployment.versions.length === 1 ? deployment.versions[0]!.id
       : pickVersion(deployment, stickyKeyOf(deployment.sticky, request.headers), Math.random);
     const spec = this.#specOf(versionId);
     const version = this.#numbers.get(versionId) ?? 0;
     if (worker.quarantine !== null) {
       return this.#refuse(request, worker.name, version, 'quarantine',
-        platformResponse(503, `Service Unavailable: worker "${worker.name}" is quarantined (${worker.quarantine.reason}). Redeploy it to lift the quarantine.\n`));
+        platformResponse(503, `Service Unavailable: worker "${worker.name}" is quarantined (${worker.quarantine.reason}). Redeploy it to lift the quarantine.\n`, 'quarantine'));
     }
-    if (spec === null) return this.#refuse(request, worker.name, version, 'unavailable', platformResponse(503, 'Service Unavailable: the worker version is not available.\n'));
+    if (spec === null) return this.#refuse(request, worker.name, version, 'unavailable', platformResponse(503, 'Service Unavailable: the worker version is not available.\n', 'unavailable'));
     if (spec.limits.ratePerSecond > 0) {
       let limiter = this.#rates.get(worker.name);
       if (limiter === undefined || limiter.ratePerSecond !== spec.limits.ratePerSecond) {
@@ -246,8 +251,9 @@ export class Platform {
       this.#observer.request({
         worker: worker.name, version, status: result.status, admitted: true,
         durationMs: performance.now() - started, cpuMs: result.cpuMs, coldStartMs: result.coldStartMs,
-        memoryMb: spec.limits.memoryMb, failure: failureOf(result),
-        traceId: request.traceId, method: request.method, url: request.url, parentSpanId: request.parentSpanId ?? null,
+        memoryMb: spec.limits.memoryMb, failure: result.failure ?? null,
+        traceId: request.traceId, method: request.method, url: request.url, parentSpanId: request.parentSpanId ?? null, spanId,
+        ...eventOf(request),
       });
       return result;
     }, (err: unknown) => {
@@ -283,6 +289,8 @@ export class Platform {
       worker, version, status: response.status, admitted: false,
       durationMs: 0, cpuMs: 0, coldStartMs: -1, memoryMb: 0, failure,
       traceId: request.traceId, method: request.method, url: request.url, parentSpanId: request.parentSpanId ?? null,
+      ...(request.spanId !== undefined ? { spanId: request.spanId } : {}),
+      ...eventOf(request),
     });
     return Promise.resolve(response);
   }
@@ -365,7 +373,7 @@ export class Platform {
       if (request.percent < 100 && current === null) {
         throw new ControlError('invalid_request', `percent: a gradual deploy needs a version already deployed; "${name}" has none`);
       }
-      this.#checkRoutes(name, request.config.routes);
+      if (request.routes !== null) this.#checkRoutes(name, request.routes);
       const warnings = this.#checkServices(name, request.tenant ?? existing?.tenant ?? name, request.config.services ?? []);
       const version = this.store.createVersion({
         worker: name,
@@ -385,7 +393,14 @@ export class Platform {
       }
       this.#specs.set(version.id, spec);
       const versions = splitForDeploy(current, version.id, request.percent);
-      const deployment = this.store.deploy(name, versions, request.sticky ?? current?.sticky ?? null, request.config.routes);
+      const previousRoutes = this.store.workerRoutes(name);
+      const deployment = this.store.deploy(name, versions, request.sticky ?? current?.sticky ?? null, request.routes);
+      if (request.routes !== null) {
+        // Routes are the worker's, so a canary's config moves every version's traffic: say what it dropped.
+        for (const pattern of previousRoutes) {
+          if (!request.routes.includes(pattern)) warnings.push(`route "${pattern}" was removed: the deploy's routes do not list it, so no version of "${name}" answers on it now`);
+        }
+      }
       this.#afterDeploy(name, current);
       return { worker: this.store.getWorker(name)!, version, deployment, warnings };
     });
@@ -468,9 +483,9 @@ export class Platform {
       }
       const version = this.store.getVersion(target);
       if (version === null || version.worker !== name) throw new ControlError('not_found', `version ${target} of worker "${name}" not found`);
-      this.#checkRoutes(name, version.config.routes);
       await this.#ensureWarm(version);
-      const deployment = this.store.deploy(name, [{ id: version.id, percent: 100 }], worker.deployment?.sticky ?? null, version.config.routes);
+      // Routes stay: a rollback changes which version serves the worker's routes, not which routes it has.
+      const deployment = this.store.deploy(name, [{ id: version.id, percent: 100 }], worker.deployment?.sticky ?? null, null);
       this.#afterDeploy(name, worker.deployment);
       return deployment;
     });
@@ -575,4 +590,11 @@ export class Platform {
     this.#alarms?.index.close();
     this.store.close();
   }
+}
+
+/** The event a cron run or queue batch stands for, for observers; nothing for a fetch. */
+function eventOf(request: IncomingRequest): { event?: WorkerEvent } {
+  if (request.scheduled !== undefined) return { event: { kind: 'scheduled', cron: request.scheduled.cron, scheduledTime: request.scheduled.scheduledTime } };
+  if (request.queue !== undefined) return { event: { kind: 'queue', queue: request.queue.queue } };
+  return {};
 }

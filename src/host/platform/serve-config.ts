@@ -7,6 +7,8 @@ import { extname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { ServeLimits } from '../control/model.js';
 import { DEFAULT_LIMITS } from '../workers/worker-config.js';
+import { DEFAULT_OBJECT_STORAGE_MB } from '../storage/durable-objects/sqlite-object-storage.js';
+import { OtlpHeaderError, otlpHeadersFromEnv, parseOtlpHeaderTable, type OtlpHeaders } from '../observability/tracing/otlp-headers.js';
 
 export interface PoolConfig {
   /** Resident isolates per engine process. */
@@ -33,6 +35,17 @@ export interface CostPrices {
 
 export const DEFAULT_COST: CostPrices = { perMillionRequests: 0.30, perMillionCpuMs: 0.02, perGbSecond: 0 };
 
+/** Durable Objects, for every worker alike: the operator's to set, not a deploy's. */
+export interface DurableObjectsConfig {
+  /** MiB one object's database may hold; a write past it fails with SQLITE_FULL (default 1024; Cloudflare: 10 GB). */
+  maxStorageMb: number;
+  /**
+   * How long an object active when a new version is deployed keeps running its code before it is reset
+   * to the new one (Cloudflare's max_delay: default 300 s, at most 86,400 s; 0 resets it at once).
+   */
+  codeUpdateMaxDelayMs?: number;
+}
+
 export type LogFormat = 'json' | 'pretty';
 
 export interface ObservabilityConfig {
@@ -40,6 +53,8 @@ export interface ObservabilityConfig {
   logFormat: LogFormat;
   /** Where spans are POSTed (OTLP/HTTP JSON), the full URL ending in /v1/traces; null: no export. */
   otlpTracesUrl: string | null;
+  /** Sent with every export (a collector's API key): the OTEL_EXPORTER_OTLP_*HEADERS variables, `otlp_headers` over them. */
+  otlpHeaders?: OtlpHeaders;
 }
 
 export interface ServeConfig {
@@ -60,6 +75,7 @@ export interface ServeConfig {
   /** On SIGTERM, in-flight requests and waitUntil work get this long. */
   shutdownGraceMs: number;
   observability: ObservabilityConfig;
+  durableObjects: DurableObjectsConfig;
 }
 
 export class ServeConfigError extends Error {
@@ -83,7 +99,8 @@ export function defaultServeConfig(cwd: string): ServeConfig {
     pool: { maxResident: 2_000, maxResidentMb: 4_096, spares: 2 },
     cost: { ...DEFAULT_COST },
     shutdownGraceMs: 30_000,
-    observability: { logFormat: 'json', otlpTracesUrl: otlpFromEnv(process.env) },
+    observability: { logFormat: 'json', otlpTracesUrl: otlpFromEnv(process.env), otlpHeaders: headersFrom(() => otlpHeadersFromEnv(process.env)) },
+    durableObjects: { maxStorageMb: DEFAULT_OBJECT_STORAGE_MB },
   };
 }
 
@@ -96,6 +113,16 @@ export function otlpFromEnv(env: NodeJS.ProcessEnv): string | null {
   if (traces !== undefined && traces !== '') return otlpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces, false);
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   return base === undefined || base === '' ? null : otlpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base, true);
+}
+
+/** Header lists are checked where they are read; their errors are config errors like any other. */
+function headersFrom(parse: () => OtlpHeaders): OtlpHeaders {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof OtlpHeaderError) throw new ServeConfigError(err.message);
+    throw err;
+  }
 }
 
 /** An http(s) endpoint, with /v1/traces appended to a base endpoint. */
@@ -153,7 +180,7 @@ const COST_KEYS: Record<string, keyof CostPrices> = {
 
 /** Applies a parsed config file's keys (snake_case, as wrangler's) onto `config`. */
 function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: string): void {
-  const known = new Set(['ip', 'port', 'admin_ip', 'admin_port', 'data', 'engines', 'admin_token', 'dev_routes', 'egress_allow', 'limits', 'pool', 'cost', 'shutdown_grace_ms', 'observability']);
+  const known = new Set(['ip', 'port', 'admin_ip', 'admin_port', 'data', 'engines', 'admin_token', 'dev_routes', 'egress_allow', 'limits', 'pool', 'cost', 'shutdown_grace_ms', 'observability', 'durable_objects']);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw new ServeConfigError(`${file}: unknown key "${key}"`);
   const at = (key: string) => `${file}: "${key}"`;
   if (raw.ip !== undefined) config.ip = string(at('ip'), raw.ip);
@@ -195,7 +222,20 @@ function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: strin
     for (const [key, value] of Object.entries(raw.observability)) {
       if (key === 'log_format') config.observability.logFormat = parseLogFormat(`${file}: "observability.log_format"`, value);
       else if (key === 'otlp_endpoint') config.observability.otlpTracesUrl = otlpUrl(`${file}: "observability.otlp_endpoint"`, string(`${file}: "observability.otlp_endpoint"`, value), true);
-      else throw new ServeConfigError(`${file}: unknown key "observability.${key}" (known: log_format, otlp_endpoint)`);
+      else if (key === 'otlp_headers') {
+        const where = `${file}: "observability.otlp_headers"`;
+        if (!isTable(value)) throw new ServeConfigError(`${where} must be a table of header names to values, like { "x-api-key" = "..." }`);
+        // Key by key over the variables' headers: the config file is the more deliberate of the two.
+        config.observability.otlpHeaders = { ...config.observability.otlpHeaders, ...headersFrom(() => parseOtlpHeaderTable(where, value)) };
+      } else throw new ServeConfigError(`${file}: unknown key "observability.${key}" (known: log_format, otlp_endpoint, otlp_headers)`);
+    }
+  }
+  if (raw.durable_objects !== undefined) {
+    if (!isTable(raw.durable_objects)) throw new ServeConfigError(`${at('durable_objects')} must be a table`);
+    for (const [key, value] of Object.entries(raw.durable_objects)) {
+      if (key === 'max_storage_mb') config.durableObjects.maxStorageMb = integer(`${file}: "durable_objects.max_storage_mb"`, value, 1, 1_048_576);
+      else if (key === 'code_update_max_delay_ms') config.durableObjects.codeUpdateMaxDelayMs = integer(`${file}: "durable_objects.code_update_max_delay_ms"`, value, 0, 86_400_000);
+      else throw new ServeConfigError(`${file}: unknown key "durable_objects.${key}" (known: max_storage_mb, code_update_max_delay_ms)`);
     }
   }
   if (raw.cost !== undefined) {

@@ -64,13 +64,13 @@ export class ConcurrencyGate {
 }
 
 export function tooManyRequests(retryAfterSeconds: number): OutgoingResponse {
-  const response = platformResponse(429, 'Too Many Requests: this worker is over its request rate.\n');
+  const response = platformResponse(429, 'Too Many Requests: this worker is over its request rate.\n', 'rate_limited');
   response.headers += `\nretry-after:${Math.max(1, Math.ceil(retryAfterSeconds))}`;
   return response;
 }
 
 export function queueFull(): OutgoingResponse {
-  const response = platformResponse(503, 'Service Unavailable: this worker has too many requests waiting.\n');
+  const response = platformResponse(503, 'Service Unavailable: this worker has too many requests waiting.\n', 'queue_full');
   response.headers += '\nretry-after:1';
   return response;
 }

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HEADER_SEPARATOR } from '../../shared/boundary.js';
 import { LOOP_DETECTED, MAX_HOPS, VIA_HEADER, hopsOf } from '../outbound/loop-limit.js';
-import { parseTraceparent } from '../observability/tracing/trace-context.js';
+import { newSpanId, parseTraceparent } from '../observability/tracing/trace-context.js';
 import { hostOf, pathOf, requestUrl } from './request-url.js';
 import { isByteSource, type ByteSource } from '../isolates/byte-source.js';
 import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
@@ -56,15 +56,22 @@ function newTraceId(): string {
   return TRACE_PREFIX + traceCounter.toString(16).padStart(16, '0');
 }
 
-/** The boundary encoding of the request's headers, or null when Host appears twice (RFC 9112 3.2: 400). */
-function encodeRawHeaders(raw: string[]): string | null {
+/**
+ * The boundary encoding of the request's headers, or null when Host appears twice (RFC 9112 3.2: 400).
+ * `authority`, for a target in absolute form, is the Host the worker sees: RFC 9112 section 3.2.2 has
+ * the server ignore the Host received and use the target's, and a proxy generate a new Host from it.
+ */
+function encodeRawHeaders(raw: string[], authority: string | null): string | null {
   let out = '';
   let hosts = 0;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (name === 'host' && ++hosts > 1) return null;
-    out += (i === 0 ? '' : HEADER_SEPARATOR) + name + ':' + raw[i + 1]!;
+    const value = name === 'host' && authority !== null ? authority : raw[i + 1]!;
+    out += (i === 0 ? '' : HEADER_SEPARATOR) + name + ':' + value;
   }
+  // An HTTP/1.0 client may send an absolute target without any Host.
+  if (hosts === 0 && authority !== null) out = 'host:' + authority + (out === '' ? '' : HEADER_SEPARATOR + out);
   return out;
 }
 
@@ -214,10 +221,12 @@ export function createHttpFront(options: FrontOptions): Server {
     else res.destroy();
   };
   const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | ByteSource | null, hops: number) => {
-    const headers = encodeRawHeaders(req.rawHeaders);
+    const absoluteForm = !(req.url ?? '').startsWith('/');
+    const headers = encodeRawHeaders(req.rawHeaders, absoluteForm ? hostOf(url) : null);
     if (headers === null) { plain(res, 400, 'Bad Request: more than one Host header.\n'); return; }
     const { traceId, parentSpanId } = traceOf(req);
-    target.fetch({ method: req.method ?? 'GET', url, headers, body, traceId, hops, parentSpanId })
+    // The request's span is named now, not when it is exported: its subrequests carry it as their parent.
+    target.fetch({ method: req.method ?? 'GET', url, headers, body, traceId, hops, parentSpanId, spanId: newSpanId() })
       .then((response) => writeResponse(req, res, response, traceId), failed(res));
   };
   const server = createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {

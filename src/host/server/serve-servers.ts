@@ -71,7 +71,7 @@ export async function startServe(config: ServeConfig, log: LogSink, onError: (er
   const notice = extra.notice ?? ((message: string) => process.stderr.write(`${message}\n`));
   const otlpUrl = config.observability.otlpTracesUrl;
   const otlp = otlpUrl === null ? null
-    : new OtlpTraceExporter({ url: otlpUrl, serviceName: process.env.OTEL_SERVICE_NAME || 'islet', onProblem: notice });
+    : new OtlpTraceExporter({ url: otlpUrl, serviceName: process.env.OTEL_SERVICE_NAME || 'islet', headers: config.observability.otlpHeaders ?? {}, onProblem: notice });
   const observers = [...extra.observers ?? [], ...(otlp === null ? [] : [otlp])];
   try {
     platform = await Platform.open(config, dashboard.sink(tail.tee(log)), { request: (outcome) => {
@@ -83,7 +83,7 @@ export async function startServe(config: ServeConfig, log: LogSink, onError: (er
     throw err;
   }
   const front = createHttpFront({ route: (host, path) => platform.route(host, path), onError });
-  metrics.watchEngines(() => platform.engines());
+  metrics.watchEngines(() => platform.engines(), platform.supervisor.usage);
   const admin = createAdminServer(token, [...adminRoutes(platform, metrics.requests), ...dashboardRoutes(dashboard.stats, dashboard.errors),
     tailRoute(tail, (name) => platform.store.getWorker(name) !== null)], onError, [metricsRoute(metrics)], dashboardPages);
   let adminAddress: AddressInfo;

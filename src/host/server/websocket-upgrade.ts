@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { HEADER_SEPARATOR } from '../../shared/boundary.js';
 import type { OutgoingResponse } from '../isolates/request-types.js';
-import { CloseCode, MAX_MESSAGE_BYTES, fitReason, type ClientPeer, type WorkerSocket } from '../isolates/sockets/socket-types.js';
+import { CloseCode, MAX_MESSAGE_BYTES, abandonSocket, fitReason, type ClientPeer, type WorkerSocket } from '../isolates/sockets/socket-types.js';
 
 interface PendingUpgrade { socket: Duplex; head: Buffer }
 
@@ -72,7 +72,7 @@ export function answerUpgrade(req: IncomingMessage, res: ServerResponse, respons
   const upgrade = pending.get(req);
   pending.delete(req);
   if (upgrade === undefined || response.status !== 101 || !isWebSocketHandshake(req) || res.headersSent || res.destroyed) {
-    abandon(response.webSocket);
+    abandonSocket(response.webSocket);
     if (!res.headersSent && !res.destroyed) {
       res.writeHead(500, ['content-type', 'text/plain;charset=UTF-8']);
       res.end('Internal Server Error: the worker answered 101 to a request that is not a WebSocket upgrade.\n');
@@ -100,13 +100,7 @@ export function answerUpgrade(req: IncomingMessage, res: ServerResponse, respons
   });
   answers.delete(req);
   // ws answers an invalid handshake (400) or a socket already gone by itself, without calling back.
-  if (!connected) abandon(response.webSocket);
-}
-
-/** The worker's side of a socket whose client never connected: it sees an abnormal close (1006). */
-function abandon(socket: WorkerSocket): void {
-  const closed: ClientPeer = { message() {}, close() {}, buffered: 0, pause() {}, resume() {} };
-  socket.connect(closed).close(CloseCode.Abnormal, '', false);
+  if (!connected) abandonSocket(response.webSocket);
 }
 
 /** Pumps one connected socket both ways until either side closes. */

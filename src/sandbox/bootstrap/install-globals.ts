@@ -27,6 +27,7 @@ import { installWebAssembly } from '../web/wasm/webassembly.js';
 import { KVNamespace } from '../bindings/kv/kv-namespace.js';
 import { CloseEvent } from '../web/websocket/close-event.js';
 import { WebSocket, WebSocketPair } from '../web/websocket/websocket.js';
+import { WebSocketRequestResponsePair } from '../web/websocket/request-response-pair.js';
 import { Cache, CacheStorage, createCaches } from '../bindings/cache/cache.js';
 import { PromisePrototypeThen, PromiseResolve, ReflectApply, TypeErrorCtor } from './primordials.js';
 
@@ -61,7 +62,7 @@ export function installGlobals(global: Record<string, unknown>): void {
     Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder, Blob, DOMException,
     Crypto, crypto, CryptoKey, SubtleCrypto, Performance, performance, console, fetch, atob, btoa, structuredClone, queueMicrotask,
     setTimeout, setInterval, clearTimeout, clearInterval, ExecutionContext, KVNamespace,
-    WebSocket, WebSocketPair, CloseEvent,
+    WebSocket, WebSocketPair, WebSocketRequestResponsePair, CloseEvent,
     navigator: new Navigator(),
     Cache, CacheStorage, caches: createCaches(),
     ...DOM_GLOBALS,

@@ -1,10 +1,9 @@
 // Workers Analytics Engine limits and the errors workerd throws when a data point breaks them.
 // @see https://developers.cloudflare.com/analytics/analytics-engine/limits/
 // @see https://github.com/cloudflare/workerd/blob/main/src/workerd/api/analytics-engine-impl.h
+import { MAX_BLOBS, MAX_DOUBLES, MAX_INDEXES, tooManyBlobs, tooManyDoubles, tooManyIndexes } from '../../../shared/analytics-limits.js';
 
-export const MAX_BLOBS = 20;
-export const MAX_DOUBLES = 20;
-export const MAX_INDEXES = 1;
+export { MAX_BLOBS, MAX_DOUBLES, MAX_INDEXES };
 export const MAX_INDEX_BYTES = 96;
 /** "The total size of all blobs in a request must not exceed 16 KB", per data point. */
 export const MAX_BLOB_BYTES = 16 * 1024;
@@ -14,11 +13,11 @@ export const MAX_POINTS_PER_INVOCATION = 250;
 // workerd's messages, its unbalanced ')' included, so code matching them behaves the same here.
 const PREFIX = 'writeDataPoint(): ';
 export const analyticsErrors = {
-  tooManyIndexes: () => `${PREFIX}Maximum of ${MAX_INDEXES} indexes supported.`,
+  tooManyIndexes,
   indexTooLarge: () => `${PREFIX}Size of indexes[0] exceeds ${MAX_INDEX_BYTES} bytes).`,
-  tooManyBlobs: () => `${PREFIX}Maximum of ${MAX_BLOBS} blobs supported.`,
+  tooManyBlobs,
   blobsTooLarge: () => `${PREFIX}Cumulative size of blobs exceeds ${MAX_BLOB_BYTES} bytes).`,
-  tooManyDoubles: () => `${PREFIX}Maximum of ${MAX_DOUBLES} doubles supported.`,
+  tooManyDoubles,
   /** What Workers throws (an Error) past 250 data points in one invocation. */
   writeLimit: () => 'Analytics Engine write limit exceeded.',
   /** IoContext::current() outside a handler: module top level. */

@@ -16,6 +16,10 @@ export interface DurableObjectsOptions {
   log: LogSink;
   /** How long an object without events stays in memory (default 10 s, as Cloudflare). */
   idleMs?: number;
+  /** Bytes each object's database may hold (default DEFAULT_OBJECT_STORAGE_MB). */
+  maxStorageBytes?: number;
+  /** How long an object active at a deploy keeps its code (default DEFAULT_CODE_UPDATE_MAX_DELAY_MS). */
+  codeUpdateMaxDelayMs?: number;
 }
 
 export class DurableObjectsService {
@@ -23,13 +27,15 @@ export class DurableObjectsService {
   readonly alarms: AlarmIndex;
   readonly #log: LogSink;
   readonly #idleMs: number | undefined;
+  readonly #codeUpdateMaxDelayMs: number | undefined;
   readonly #directories = new Map<string, ObjectDirectory>();
 
   constructor(options: DurableObjectsOptions) {
-    this.storage = new SqliteObjectStorageProvider(options.dataDir);
+    this.storage = new SqliteObjectStorageProvider(options.dataDir, options.maxStorageBytes !== undefined ? { maxBytes: options.maxStorageBytes } : {});
     this.alarms = new AlarmIndex(options.dataDir);
     this.#log = options.log;
     this.#idleMs = options.idleMs;
+    this.#codeUpdateMaxDelayMs = options.codeUpdateMaxDelayMs;
   }
 
   /** The worker's directory, created on first use; `target` (its current isolate) replaces the last one given. */
@@ -40,6 +46,7 @@ export class DurableObjectsService {
       directory = new ObjectDirectory({
         scope, worker, storage: this.storage, alarms: this.alarms, log: this.#log, target,
         ...(this.#idleMs !== undefined ? { idleMs: this.#idleMs } : {}),
+        ...(this.#codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: this.#codeUpdateMaxDelayMs } : {}),
       });
       this.#directories.set(key, directory);
     } else {
@@ -58,6 +65,11 @@ export class DurableObjectsService {
     return new DurableObjectsHost(directory, bindings.map((b) => ({
       className: b.className, key: new ObjectNamespaceKey(directory.scope, directory.worker, b.className),
     })));
+  }
+
+  /** Shutdown: clients of hibernatable WebSockets are told 1001 while the process can still write to them. */
+  closeSockets(): void {
+    for (const directory of this.#directories.values()) directory.closeSockets();
   }
 
   close(): void {

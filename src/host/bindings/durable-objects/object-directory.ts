@@ -10,6 +10,7 @@ import type { WorkerInstance } from '../../isolates/worker-instance.js';
 import type { LogSink } from '../../observability/log-sink.js';
 import type { AlarmIndex } from '../../storage/durable-objects/alarm-index.js';
 import type { ObjectStorageProvider } from '../../storage/durable-objects/object-storage.js';
+import { CloseCode } from '../../isolates/sockets/socket-types.js';
 import { LiveObject, type EventOutcome, type ObjectHome } from './live-object.js';
 
 export interface DirectoryOptions {
@@ -23,7 +24,12 @@ export interface DirectoryOptions {
   target: () => WorkerInstance;
   /** Cloudflare keeps an object without events in memory for about 10 seconds. */
   idleMs?: number;
+  /** How long an object active at a deploy keeps its code before it is reset (default: Cloudflare's 300 s max_delay). */
+  codeUpdateMaxDelayMs?: number;
 }
+
+/** Cloudflare's default code update strategy: `deferred`, with a max_delay of 300 seconds. */
+export const DEFAULT_CODE_UPDATE_MAX_DELAY_MS = 300_000;
 
 /** A request to an object, as its stub's fetch() sent it. */
 export interface ObjectRequest { method: string; url: string; headers: string; body: string | ArrayBuffer | null }
@@ -43,6 +49,7 @@ export class ObjectDirectory implements ObjectHome {
   readonly log: LogSink;
   readonly contexts = new WeakMap<RequestContext, LiveObject>();
   target: () => WorkerInstance;
+  readonly codeUpdateMaxDelayMs: number;
   readonly #objects = new Map<string, LiveObject>();
   readonly #byHandle = new Map<number, LiveObject>();
   readonly #idleMs: number;
@@ -57,6 +64,7 @@ export class ObjectDirectory implements ObjectHome {
     this.log = options.log;
     this.target = options.target;
     this.#idleMs = options.idleMs ?? 10_000;
+    this.codeUpdateMaxDelayMs = options.codeUpdateMaxDelayMs ?? DEFAULT_CODE_UPDATE_MAX_DELAY_MS;
     this.#sweeper = setInterval(() => this.evictIdle(), Math.max(50, Math.min(this.#idleMs, 5_000)));
     this.#sweeper.unref();
   }
@@ -134,17 +142,31 @@ export class ObjectDirectory implements ObjectHome {
     return new Promise((resolve) => live.enqueue({ kind, args, traceId: caller.traceId, hops: caller.hops + 1, done: resolve }));
   }
 
-  /** Objects idle for longer than idleMs leave memory. */
+  /**
+   * Objects idle for longer than idleMs leave memory. One with hibernatable WebSockets hibernates: its
+   * instance goes, its record (and so its sockets, its handle) stays for the next event to build it anew.
+   */
   evictIdle(now = performance.now()): number {
     let evicted = 0;
     for (const [key, live] of this.#objects) {
       if (now - live.lastActive < this.#idleMs) continue;
       if (!live.evict()) continue;
+      if (live.sockets.size > 0) continue;
       this.#objects.delete(key);
       this.#byHandle.delete(live.handle);
       evicted++;
     }
     return evicted;
+  }
+
+  /** A new version of the worker is here: objects active now keep their code for at most max_delay. */
+  codeUpdated(): void {
+    for (const live of this.#objects.values()) live.codeUpdated();
+  }
+
+  /** Every hibernatable WebSocket closes with 1001 (shutdown), so clients are told before the process goes. */
+  closeSockets(): void {
+    for (const live of this.#objects.values()) live.sockets.shutAll(CloseCode.GoingAway, 'The server is shutting down.');
   }
 
   close(): void {

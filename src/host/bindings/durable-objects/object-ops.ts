@@ -6,11 +6,12 @@ import { isByteSource, type ByteSource } from '../../isolates/byte-source.js';
 import { fail, failFromError, ok, typeError } from '../../isolates/host-ops/reply.js';
 import type { RequestContext } from '../../isolates/request-context.js';
 import type { OutgoingResponse } from '../../isolates/request-types.js';
-import { relayIdOf } from '../../isolates/sockets/isolate-sockets.js';
 import type { WorkerInstance } from '../../isolates/worker-instance.js';
 import type { LiveObject } from './live-object.js';
 import type { ObjectDirectory } from './object-directory.js';
 import type { ObjectNamespaceKey } from './object-ids.js';
+import { isCpuLimitFailure } from './object-errors.js';
+import { isSocketOp, socketOp } from './socket-ops.js';
 import { storageOp } from './storage-ops.js';
 
 /** Op codes reserved for Durable Objects in boundary.ts. */
@@ -47,7 +48,8 @@ const MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
 const NAME_KIND: Record<string, number> = { TypeError: ErrorKind.TypeError, RangeError: ErrorKind.RangeError, SyntaxError: ErrorKind.SyntaxError };
 
 /** An object's thrown [name, message] as a failure the caller's runtime rebuilds. */
-function thrown(reason: unknown): HostReply {
+function thrown(reason: unknown, caller: RequestContext): HostReply {
+  if (isCpuLimitFailure(reason)) caller.objectCpuLimit = true;
   if (Array.isArray(reason) && typeof reason[1] === 'string') {
     return fail((NAME_KIND[String(reason[0])] ?? ErrorKind.Error) as 0, reason[1]);
   }
@@ -69,12 +71,11 @@ async function readRest(source: ByteSource, limit: number): Promise<Uint8Array> 
   return Buffer.concat(chunks);
 }
 
-async function responseForCaller(response: OutgoingResponse): Promise<HostReply> {
-  // A 101 with the object's WebSocket: the caller gets the socket's id, to return it to its client.
+/** The object's response as the stub's caller (`ctx` in `instance`) gets it. */
+async function responseForCaller(response: OutgoingResponse, instance: WorkerInstance, ctx: RequestContext): Promise<HostReply> {
+  // A 101 with the object's WebSocket: the caller gets an id for it, to return it in its own 101.
   if (response.webSocket !== undefined) {
-    const socket = relayIdOf(response.webSocket);
-    if (socket === null) return fail(ErrorKind.Error, 'The Durable Object\'s WebSocket cannot be passed on.');
-    return ok([response.status, response.statusText, response.headers, null, socket]);
+    return ok([response.status, response.statusText, response.headers, null, instance.relaySocket(ctx, response.webSocket)]);
   }
   let body: ArrayBuffer | null = null;
   const raw = response.body;
@@ -112,7 +113,7 @@ export class DurableObjectsHost implements ObjectOps {
         const ns = this.#namespace(args[0]);
         return ns === null ? typeError('Invalid Durable Object namespace call.') : ok(ns.key.unique());
       }
-      case Op.DoFetch: return this.#fetch(args, ctx);
+      case Op.DoFetch: return this.#fetch(args, ctx, instance);
       case Op.DoCall: return this.#call(args, ctx);
       case Op.DoGate: {
         const live = this.#own(args[0], instance);
@@ -121,6 +122,11 @@ export class DurableObjectsHost implements ObjectOps {
         return ok(null);
       }
       default: {
+        if (isSocketOp(op)) {
+          const live = this.#own(op === Op.DoSocketHandOff ? args[1] : args[0], instance);
+          if (live === null) return typeError('This Durable Object is no longer running here; its WebSockets are not reachable from this instance.');
+          return socketOp(op, live, args, ctx, instance);
+        }
         const live = this.#own(op === Op.DoStorageSync ? args[1] : args[0], instance);
         if (live === null) return typeError('This Durable Object\'s storage is no longer available here; it was reset or moved.');
         return storageOp(op, live, args, ctx);
@@ -151,7 +157,7 @@ export class DurableObjectsHost implements ObjectOps {
     }
   }
 
-  #fetch(args: unknown[], ctx: RequestContext | null): HostReply | Promise<HostReply> {
+  #fetch(args: unknown[], ctx: RequestContext | null, instance: WorkerInstance): HostReply | Promise<HostReply> {
     const [, index, id, name, method, url, headers, body] = args;
     const target = this.#target(index, id, name, ctx);
     if (Array.isArray(target)) return target;
@@ -159,7 +165,7 @@ export class DurableObjectsHost implements ObjectOps {
       || !(body === null || typeof body === 'string' || body instanceof ArrayBuffer)) return typeError('Invalid request to a Durable Object.');
     const { ns, id: objectId, name: objectName } = target as Exclude<typeof target, HostReply>;
     return this.#directory.fetch(ns.className, objectId, objectName, { method, url, headers, body }, { traceId: ctx!.traceId, hops: ctx!.hops })
-      .then(responseForCaller, thrown);
+      .then((response) => responseForCaller(response, instance, ctx!), (reason: unknown) => thrown(reason, ctx!));
   }
 
   #call(args: unknown[], ctx: RequestContext | null): HostReply | Promise<HostReply> {
@@ -169,6 +175,6 @@ export class DurableObjectsHost implements ObjectOps {
     if (typeof method !== 'string' || !Array.isArray(callArgs)) return typeError('Invalid RPC call to a Durable Object.');
     const { ns, id: objectId, name: objectName } = target as Exclude<typeof target, HostReply>;
     return this.#directory.call(ns.className, objectId, objectName, method, callArgs, { traceId: ctx!.traceId, hops: ctx!.hops })
-      .then((value) => ok(value), thrown);
+      .then((value) => ok(value), (reason: unknown) => thrown(reason, ctx!));
   }
 }

@@ -5,8 +5,9 @@
 import { Op, type HostReply } from '../../../shared/boundary.js';
 import { failFromError, ok, typeError } from '../../isolates/host-ops/reply.js';
 import type { RequestContext } from '../../isolates/request-context.js';
-import { StorageError, type SqlValue } from '../../storage/durable-objects/object-storage.js';
+import { StorageError, WritesLostError, type SqlValue } from '../../storage/durable-objects/object-storage.js';
 import type { LiveObject } from './live-object.js';
+import { OBJECT_RESET } from './object-errors.js';
 import { MAX_KEYS, checkKey, checkKeys, checkListOptions, decodeValue, encodeValue } from './storage-limits.js';
 
 /** Cloudflare's limit on bound parameters per query; SQLite enforces it too, this answers first. */
@@ -101,6 +102,8 @@ export function storageOp(op: number, live: LiveObject, args: unknown[], ctx: Re
         return typeError(`Unknown Durable Object operation ${String(op)}`);
     }
   } catch (err) {
+    // The caller still gets SQLite's error; the object's other writes went with it, so the object goes too.
+    if (err instanceof WritesLostError) live.resetInstance(OBJECT_RESET);
     return failFromError(err);
   }
 }

@@ -4,6 +4,7 @@ import {
   type KvEntry,
   type KvListResult,
   type KvStore,
+  type KvWrite,
   type MaybePromise,
 } from '../../storage/kv/kv-store.js';
 import {
@@ -63,39 +64,28 @@ export class KvBinding {
   }
 
   put(key: unknown, value: unknown, options: KvPutOptions = {}): MaybePromise<void> {
-    const expirationTtl = isAbsent(options.expirationTtl)
-      ? undefined
-      : toWorkersInt(options.expirationTtl, 'expirationTtl');
-    const expirationAt = isAbsent(options.expiration) ? undefined : toWorkersInt(options.expiration, 'expiration');
-    const name = checkKey(key, 'put', 'PUT');
-    const bytes = toBytes(value);
-
-    // Same order as the KV service: expiration, then metadata, then value size.
-    const now = this.#nowSeconds();
-    let expiration: number | null = null;
-    if (expirationTtl !== undefined) {
-      // expirationTtl wins when both are given, as in miniflare's validator.
-      if (expirationTtl <= 0) throw kvErrors.expirationTtlNotPositive(expirationTtl);
-      if (expirationTtl < KV_MIN_EXPIRATION_TTL) throw kvErrors.expirationTtlTooShort(expirationTtl);
-      expiration = now + expirationTtl;
-    } else if (expirationAt !== undefined) {
-      if (expirationAt <= now) throw kvErrors.expirationInPast(expirationAt);
-      if (expirationAt < now + KV_MIN_EXPIRATION_TTL) throw kvErrors.expirationTooSoon(expirationAt);
-      expiration = expirationAt;
-    }
-
-    const metadata = checkMetadata(options.metadata);
-    if (bytes.byteLength > KV_MAX_VALUE_BYTES) throw kvErrors.valueTooLarge(bytes.byteLength);
-
-    // The store gets its own copy, so a caller reusing or transferring its
-    // buffer after an asynchronous backend returns cannot change what is kept.
-    const entry: KvEntry = { value: new Uint8Array(bytes), expiration, metadata };
+    const { key: name, entry } = checkPut(key, value, options, this.#nowSeconds());
     return this.#store.put(this.#namespace, name, entry);
   }
 
   delete(key: unknown): MaybePromise<void> {
     const name = checkKey(key, 'delete', 'DELETE');
     return this.#store.delete(this.#namespace, name);
+  }
+
+  /**
+   * Writes a bulk put's entries, each made by `checkPut` (kv-bulk-checks.ts checks a whole request first):
+   * all or none in one transaction where the store has one, else one put after another.
+   */
+  async putMany(writes: readonly KvWrite[]): Promise<void> {
+    if (this.#store.putMany !== undefined) { await this.#store.putMany(this.#namespace, writes); return; }
+    for (const { key, entry } of writes) await this.#store.put(this.#namespace, key, entry);
+  }
+
+  /** Deletes keys already checked with `checkKey`, as `putMany` writes. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (this.#store.deleteMany !== undefined) { await this.#store.deleteMany(this.#namespace, keys); return; }
+    for (const key of keys) await this.#store.delete(this.#namespace, key);
   }
 
   list(options: KvListCallOptions = {}): MaybePromise<KvListResult> {
@@ -137,7 +127,39 @@ function isAbsent(value: unknown): value is undefined | null {
   return value === undefined || value === null;
 }
 
-function checkKey(key: unknown, operation: string, method: KvMethod): string {
+/**
+ * Every check `put` makes, in the KV service's order (expiration, then metadata, then value size),
+ * turning its arguments into what the store keeps; `nowSeconds` anchors `expirationTtl`.
+ */
+export function checkPut(key: unknown, value: unknown, options: KvPutOptions, nowSeconds: number): KvWrite {
+  const expirationTtl = isAbsent(options.expirationTtl)
+    ? undefined
+    : toWorkersInt(options.expirationTtl, 'expirationTtl');
+  const expirationAt = isAbsent(options.expiration) ? undefined : toWorkersInt(options.expiration, 'expiration');
+  const name = checkKey(key, 'put', 'PUT');
+  const bytes = toBytes(value);
+
+  let expiration: number | null = null;
+  if (expirationTtl !== undefined) {
+    // expirationTtl wins when both are given, as in miniflare's validator.
+    if (expirationTtl <= 0) throw kvErrors.expirationTtlNotPositive(expirationTtl);
+    if (expirationTtl < KV_MIN_EXPIRATION_TTL) throw kvErrors.expirationTtlTooShort(expirationTtl);
+    expiration = nowSeconds + expirationTtl;
+  } else if (expirationAt !== undefined) {
+    if (expirationAt <= nowSeconds) throw kvErrors.expirationInPast(expirationAt);
+    if (expirationAt < nowSeconds + KV_MIN_EXPIRATION_TTL) throw kvErrors.expirationTooSoon(expirationAt);
+    expiration = expirationAt;
+  }
+
+  const metadata = checkMetadata(options.metadata);
+  if (bytes.byteLength > KV_MAX_VALUE_BYTES) throw kvErrors.valueTooLarge(bytes.byteLength);
+
+  // The store gets its own copy, so a caller reusing or transferring its
+  // buffer after an asynchronous backend returns cannot change what is kept.
+  return { key: name, entry: { value: new Uint8Array(bytes), expiration, metadata } };
+}
+
+export function checkKey(key: unknown, operation: string, method: KvMethod): string {
   if (typeof key !== 'string') throw kvErrors.keyNotString(operation);
   if (key === '') throw kvErrors.keyEmpty();
   if (key === '.' || key === '..') throw kvErrors.keyReserved(key);

@@ -55,6 +55,7 @@ export class ServiceBinding {
     if (body === null) return fail(ErrorKind.RangeError, `The arguments of ${method}() exceed the limit of ${MAX_RPC_BYTES} bytes.`);
     const request: IncomingRequest = {
       method: 'POST', url: `http://${this.service}/`, headers: '', body, traceId: ctx.traceId, hops, rpc: { method },
+      ...(ctx.spanId !== null ? { parentSpanId: ctx.spanId } : {}),
     };
     try {
       const answer = await this.#dispatch(request);
@@ -87,6 +88,8 @@ export class ServiceBinding {
     }
     const request: IncomingRequest = {
       method: init.method, url: init.url.href, headers: encodeHeaders(headers), body: sent, traceId: ctx.traceId, hops,
+      // The target's span is a child of the calling request's, as it is for a subrequest over HTTP.
+      ...(ctx.spanId !== null ? { parentSpanId: ctx.spanId } : {}),
     };
     let answer: ServiceAnswer;
     try {

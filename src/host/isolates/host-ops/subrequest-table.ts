@@ -78,7 +78,7 @@ export class SubrequestTable {
     const feed = init.body === true ? new RequestBodyFeed() : null;
     const handle = this.#nextHandle++;
     const body = feed ?? (init.body === true ? null : init.body);
-    const head = sender === undefined ? this.#outbound.send(init, body, controller, ctx.hops, ctx.traceId) : sender(init, body, controller, ctx);
+    const head = sender === undefined ? this.#outbound.send(init, body, controller, ctx.hops, ctx.traceId, ctx.spanId) : sender(init, body, controller, ctx);
     const entry: Subrequest = { ctx, controller, feed, head, body: null, reading: false };
     this.#entries.set(handle, entry);
     void head.then((outcome) => {

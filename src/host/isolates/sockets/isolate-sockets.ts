@@ -7,7 +7,7 @@ import { ErrorKind, SocketEventType, type HostReply } from '../../../shared/boun
 import { fail, ok, typeError } from '../host-ops/reply.js';
 import type { RequestContext } from '../request-context.js';
 import {
-  CloseCode, MAX_MESSAGE_BYTES, MAX_REASON_BYTES, MAX_SEND_BUFFER_BYTES, MAX_SOCKETS_PER_ISOLATE, byteLengthOf, fitReason,
+  CloseCode, MAX_MESSAGE_BYTES, MAX_REASON_BYTES, MAX_SEND_BUFFER_BYTES, MAX_SOCKETS_PER_ISOLATE, abandonSocket, byteLengthOf, fitReason,
   type ClientPeer, type SocketData, type SocketPeer, type WorkerSocket,
 } from './socket-types.js';
 
@@ -64,10 +64,14 @@ class IsolateSocket implements WorkerSocket {
 export class IsolateSockets {
   readonly #host: SocketHost;
   readonly #sockets = new Map<number, IsolateSocket>();
-  /** The socket each request has opened for its 101 response and not yet handed out. */
-  readonly #pending = new Map<RequestContext, IsolateSocket>();
-  /** Sockets a Durable Object's 101 handed to its stub's caller, which may return them in its own 101. */
-  readonly #relayable = new Set<IsolateSocket>();
+  /**
+   * The socket each request has for its 101 response and not yet handed out: one it opened, one a
+   * Durable Object's stub gave it, or a Durable Object's hibernatable socket (owned by the object).
+   */
+  readonly #pending = new Map<RequestContext, WorkerSocket>();
+  /** Sockets a Durable Object's 101 handed to its stub's caller, which may return them in its own 101, by relay id. */
+  readonly #relayable = new Map<number, { socket: WorkerSocket; ctx: RequestContext }>();
+  #nextRelay = 1;
   readonly #queue: { ctx: RequestContext; args: unknown[]; closes: boolean }[] = [];
   #draining = false;
   #nextId = 1;
@@ -85,11 +89,12 @@ export class IsolateSockets {
     if (this.#pending.has(ctx)) return typeError('This response already has a WebSocket.');
     if (relayed !== null) {
       // A socket a Durable Object answered this request's stub.fetch() with: it stays the object's
-      // (its events go to the object's request) and goes to this request's client.
-      const socket = typeof relayed === 'number' ? this.#sockets.get(relayed) : undefined;
-      if (socket === undefined || !this.#relayable.delete(socket)) return typeError('This WebSocket cannot be returned in a response.');
-      this.#pending.set(ctx, socket);
-      return ok(socket.id);
+      // (its events go to the object) and goes to this request's client.
+      const entry = typeof relayed === 'number' ? this.#relayable.get(relayed) : undefined;
+      if (entry === undefined) return typeError('This WebSocket cannot be returned in a response.');
+      this.#relayable.delete(relayed as number);
+      this.#pending.set(ctx, entry.socket);
+      return ok(relayed);
     }
     if (this.#sockets.size >= MAX_SOCKETS_PER_ISOLATE) {
       return fail(ErrorKind.Error, `Too many open WebSockets: this worker has reached its limit of ${MAX_SOCKETS_PER_ISOLATE}.`);
@@ -101,20 +106,32 @@ export class IsolateSockets {
     return ok(socket.id);
   }
 
+  /** A Durable Object's hibernatable socket for `ctx`'s 101 response: null, or why it cannot be. */
+  offer(ctx: RequestContext, socket: WorkerSocket): HostReply | null {
+    if (ctx.responded) return typeError('A WebSocket can only be returned in the response of the request running.');
+    if (this.#pending.has(ctx)) return typeError('This response already has a WebSocket.');
+    this.#pending.set(ctx, socket);
+    return null;
+  }
+
   /** Respond with 101: the socket the request opened goes to the front door; null when it opened none. */
   takePending(ctx: RequestContext): WorkerSocket | null {
     const socket = this.#pending.get(ctx) ?? null;
     if (socket === null) return null;
     this.#pending.delete(ctx);
-    if (socket.phase === 'pending') socket.phase = 'open';
+    if (socket instanceof IsolateSocket && socket.phase === 'pending') socket.phase = 'open';
     return socket;
   }
 
-  /** The id by which the stub's caller names a socket a Durable Object's 101 response handed out. */
-  relay(socket: IsolateSocket): number | null {
-    if (socket.client !== null || socket.phase === 'closed') return null;
-    this.#relayable.add(socket);
-    return socket.id;
+  /**
+   * The id by which the stub's caller `ctx` names a socket a Durable Object's 101 response handed out.
+   * One the caller does not return before it ends is abandoned: the object hears a 1006 close.
+   */
+  relay(ctx: RequestContext, socket: WorkerSocket): number {
+    const id = this.#nextRelay++;
+    if (ctx.ended) abandonSocket(socket);
+    else this.#relayable.set(id, { socket, ctx });
+    return id;
   }
 
   /** WebSocketSend (socketId, data): any request of the isolate may send on any of its sockets (a room broadcasts). */
@@ -174,7 +191,17 @@ export class IsolateSockets {
 
   /** The request is over (its end, a limit, the isolate going): its sockets close with `code`. */
   endRequest(ctx: RequestContext, code: number = CloseCode.InternalError, reason = 'The worker stopped.'): void {
+    const pending = this.#pending.get(ctx);
     this.#pending.delete(ctx);
+    // A socket someone else owns, given to this request and never returned: nobody will connect it.
+    if (pending !== undefined && !(pending instanceof IsolateSocket && pending.ctx === ctx)) abandonSocket(pending);
+    if (this.#relayable.size > 0) {
+      for (const [id, entry] of this.#relayable) {
+        if (entry.ctx !== ctx) continue;
+        this.#relayable.delete(id);
+        abandonSocket(entry.socket);
+      }
+    }
     if (ctx.openSockets === 0) return;
     for (const socket of [...this.#sockets.values()]) {
       if (socket.ctx !== ctx) continue;
@@ -205,7 +232,6 @@ export class IsolateSockets {
 
   /** Out of the table; the request still counts the socket open until its close event is delivered. */
   #forget(socket: IsolateSocket): void {
-    this.#relayable.delete(socket);
     socket.phase = 'closed';
     socket.early = [];
     this.#sockets.delete(socket.id);
@@ -240,9 +266,4 @@ export class IsolateSockets {
       setImmediate(this.#drain);
     }
   };
-}
-
-/** A Durable Object's 101 socket as its stub's caller names it (the same isolate's table), or null. */
-export function relayIdOf(socket: WorkerSocket): number | null {
-  return socket instanceof IsolateSocket ? socket.table.relay(socket) : null;
 }

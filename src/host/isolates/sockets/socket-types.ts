@@ -61,6 +61,12 @@ export function isSendableCloseCode(code: number): boolean {
   return Number.isInteger(code) && ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
 }
 
+/** A worker's socket whose client will never connect: the worker's side sees an abnormal close (1006). */
+export function abandonSocket(socket: WorkerSocket): void {
+  const gone: ClientPeer = { message() {}, close() {}, buffered: 0, pause() {}, resume() {} };
+  socket.connect(gone).close(CloseCode.Abnormal, '', false);
+}
+
 /** A close reason cut to what a close frame can carry, on a character boundary. */
 export function fitReason(reason: string): string {
   if (Buffer.byteLength(reason) <= MAX_REASON_BYTES) return reason;

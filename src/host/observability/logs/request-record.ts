@@ -33,7 +33,7 @@ export function isoTime(ms: number = Date.now()): string {
 }
 
 /** Thousandths of a millisecond are below what the clocks involved can tell apart. */
-function ms(value: number): number {
+export function roundMs(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
@@ -59,8 +59,8 @@ export function requestRecord(outcome: RequestOutcome, time: string = isoTime())
     host,
     path,
     status: outcome.status,
-    durationMs: ms(outcome.durationMs),
-    cpuMs: ms(outcome.cpuMs),
+    durationMs: roundMs(outcome.durationMs),
+    cpuMs: roundMs(outcome.cpuMs),
     cold: outcome.coldStartMs >= 0,
     traceId: outcome.traceId,
     outcome: outcome.failure ?? 'ok',

@@ -16,7 +16,11 @@ export interface RequestLineFields {
 /** `GET /path 200 OK (3 ms)`, as wrangler dev prints a request. */
 export function requestLine(fields: RequestLineFields): string {
   const reason = STATUS_CODES[fields.status];
-  return `${fields.method} ${fields.path} ${fields.status}${reason === undefined ? '' : ` ${reason}`} (${fields.durationMs < 10 ? fields.durationMs.toFixed(1) : fields.durationMs.toFixed(0)} ms)`;
+  return `${fields.method} ${fields.path} ${fields.status}${reason === undefined ? '' : ` ${reason}`} (${durationText(fields.durationMs)})`;
+}
+
+function durationText(ms: number): string {
+  return `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
 }
 
 export class TextRequestLog implements PlatformObserver {
@@ -31,7 +35,10 @@ export class TextRequestLog implements PlatformObserver {
     const notes = [`v${outcome.version}`, `cpu ${outcome.cpuMs.toFixed(1)} ms`];
     if (outcome.coldStartMs >= 0) notes.push('cold');
     if (outcome.failure !== null) notes.push(outcome.failure);
-    const line = requestLine({ method: outcome.method, path: host + path, status: outcome.status, durationMs: outcome.durationMs });
+    const event = outcome.event;
+    const line = event === undefined
+      ? requestLine({ method: outcome.method, path: host + path, status: outcome.status, durationMs: outcome.durationMs })
+      : `${event.kind === 'scheduled' ? `scheduled "${event.cron}"` : `queue ${event.queue}`} (${durationText(outcome.durationMs)})`;
     this.#write(`[${outcome.worker}] (${outcome.traceId}) ${line} ${notes.join(', ')}`);
   }
 }

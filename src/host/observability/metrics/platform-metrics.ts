@@ -2,10 +2,11 @@
 // (PlatformObserver), plus each worker's usage and cost. Labels are worker, version number, status
 // class and failure kind only, so the number of series grows with workers and versions, never with
 // paths, clients or trace ids.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { CostPrices } from '../../platform/serve-config.js';
 import type { PlatformObserver, RequestOutcome } from '../platform-observer.js';
 import { costOf, type UsageSource, type WorkerUsage } from './cost-model.js';
+import { WorkerHistogram, type HistogramSeries } from './worker-histogram.js';
 
 /**
  * Seconds. Fine below 10 ms, where warm requests and their CPU time fall, so p50/p95/p99 can be read
@@ -26,16 +27,20 @@ interface WorkerSeries {
   /** By version number * 10 + status class. */
   readonly requests: Map<number, { labels: RequestLabels; count: number }>;
   readonly usage: WorkerUsage;
+  readonly duration: HistogramSeries;
+  readonly cpu: HistogramSeries;
+  /** Made at the worker's first cold start, so a worker never cold shows no empty series. */
+  coldStartDuration: HistogramSeries | null;
 }
 
 export class PlatformMetrics implements PlatformObserver, UsageSource {
   readonly since = new Date();
   readonly prices: CostPrices;
   readonly #workers = new Map<string, WorkerSeries>();
-  readonly #duration: Histogram<'worker'>;
-  readonly #cpu: Histogram<'worker'>;
+  readonly #duration: WorkerHistogram;
+  readonly #cpu: WorkerHistogram;
   readonly #coldStarts: Counter<'worker'>;
-  readonly #coldStartDuration: Histogram<'worker'>;
+  readonly #coldStartDuration: WorkerHistogram;
   readonly #errors: Counter<'worker' | 'kind'>;
 
   constructor(registry: Registry, prices: CostPrices) {
@@ -52,21 +57,21 @@ export class PlatformMetrics implements PlatformObserver, UsageSource {
         }
       },
     });
-    this.#duration = new Histogram({
+    this.#duration = new WorkerHistogram({
       name: 'islet_request_duration_seconds', help: 'Time from a request reaching the platform to its response head, for requests a worker ran.',
-      labelNames: ['worker'], buckets: DURATION_BUCKETS, registers,
+      buckets: DURATION_BUCKETS, registers,
     });
-    this.#cpu = new Histogram({
+    this.#cpu = new WorkerHistogram({
       name: 'islet_request_cpu_seconds', help: 'CPU time the worker used per request.',
-      labelNames: ['worker'], buckets: DURATION_BUCKETS, registers,
+      buckets: DURATION_BUCKETS, registers,
     });
     this.#coldStarts = new Counter({
       name: 'islet_cold_starts_total', help: 'Requests that had to wait for the worker\'s isolate to be created and its module evaluated.',
       labelNames: ['worker'], registers,
     });
-    this.#coldStartDuration = new Histogram({
+    this.#coldStartDuration = new WorkerHistogram({
       name: 'islet_cold_start_duration_seconds', help: 'How long those cold starts took.',
-      labelNames: ['worker'], buckets: DURATION_BUCKETS, registers,
+      buckets: DURATION_BUCKETS, registers,
     });
     this.#errors = new Counter({
       name: 'islet_errors_total',
@@ -97,11 +102,12 @@ export class PlatformMetrics implements PlatformObserver, UsageSource {
     if (!outcome.admitted) return;
     const durationMs = finite(outcome.durationMs);
     const cpuMs = finite(outcome.cpuMs);
-    this.#duration.observe(series.labels, durationMs / 1000);
-    this.#cpu.observe(series.labels, cpuMs / 1000);
+    this.#duration.observe(series.duration, durationMs / 1000);
+    this.#cpu.observe(series.cpu, cpuMs / 1000);
     if (outcome.coldStartMs >= 0) {
       this.#coldStarts.inc(series.labels);
-      this.#coldStartDuration.observe(series.labels, finite(outcome.coldStartMs) / 1000);
+      series.coldStartDuration ??= this.#coldStartDuration.series(outcome.worker);
+      this.#coldStartDuration.observe(series.coldStartDuration, finite(outcome.coldStartMs) / 1000);
     }
     const usage = series.usage;
     usage.requests++;
@@ -117,7 +123,10 @@ export class PlatformMetrics implements PlatformObserver, UsageSource {
   #seriesOf(worker: string): WorkerSeries {
     let series = this.#workers.get(worker);
     if (series === undefined) {
-      series = { labels: { worker }, requests: new Map(), usage: { requests: 0, cpuMs: 0, gbSeconds: 0 } };
+      series = {
+        labels: { worker }, requests: new Map(), usage: { requests: 0, cpuMs: 0, gbSeconds: 0 },
+        duration: this.#duration.series(worker), cpu: this.#cpu.series(worker), coldStartDuration: null,
+      };
       this.#workers.set(worker, series);
     }
     return series;

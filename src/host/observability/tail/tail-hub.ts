@@ -19,7 +19,10 @@ export interface TailFilter {
 export interface TailLog { level: string; message: string; time: string }
 export interface TailException { message: string; time: string }
 
-export type TailRequestEvent = RequestRecord & { logs: TailLog[]; exceptions: TailException[] };
+/** A cron run or queue batch: named by its trigger, as wrangler tail shows them, not by a URL. */
+export type TailTriggerRecord = Omit<RequestRecord, 'type' | 'method' | 'host' | 'path'>
+  & ({ type: 'scheduled'; cron: string; scheduledTime: number } | { type: 'queue'; queue: string });
+export type TailRequestEvent = (RequestRecord | TailTriggerRecord) & { logs: TailLog[]; exceptions: TailException[] };
 /** A line logged after its request's event went out (waitUntil work), or outside any request. */
 export interface TailLogEvent { type: 'log'; time: string; worker: string; traceId: string | null; level: string; message: string }
 
@@ -60,7 +63,8 @@ class Subscription {
     const { status, sampling, search } = this.filter;
     if (status !== null && (event.outcome === 'ok') !== (status === 'ok')) return false;
     if (sampling < 1 && !(Math.random() < sampling)) return false;
-    if (search !== null && !event.path.includes(search) && !event.logs.some((l) => l.message.includes(search))
+    const named = event.type === 'request' ? event.path : event.type === 'scheduled' ? event.cron : event.queue;
+    if (search !== null && !named.includes(search) && !event.logs.some((l) => l.message.includes(search))
       && !event.exceptions.some((e) => e.message.includes(search))) return false;
     return true;
   }
@@ -126,7 +130,7 @@ export class TailHub implements PlatformObserver {
     if (held !== undefined && held.cut > 0) {
       logs.push({ level: 'warn', message: `${held.cut} more line${held.cut === 1 ? ' was' : 's were'} logged and not kept for the tail.`, time: new Date().toISOString() });
     }
-    const event: TailRequestEvent = { ...requestRecord(outcome), logs, exceptions: held?.exceptions ?? [] };
+    const event: TailRequestEvent = { ...recordOf(outcome), logs, exceptions: held?.exceptions ?? [] };
     let line: string | null = null;
     for (const subscription of subscriptions) {
       if (!subscription.wants(event)) continue;
@@ -193,4 +197,14 @@ export class TailHub implements PlatformObserver {
     else if (exception) held.exceptions.push({ message, time });
     else held.logs.push({ level, message, time });
   }
+}
+
+function recordOf(outcome: RequestOutcome): RequestRecord | TailTriggerRecord {
+  const record = requestRecord(outcome);
+  const event = outcome.event;
+  if (event === undefined) return record;
+  const { type: _type, method: _method, host: _host, path: _path, ...rest } = record;
+  return event.kind === 'scheduled'
+    ? { ...rest, type: 'scheduled', cron: event.cron, scheduledTime: event.scheduledTime }
+    : { ...rest, type: 'queue', queue: event.queue };
 }

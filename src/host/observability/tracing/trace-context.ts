@@ -31,7 +31,7 @@ export function isW3cTraceId(id: string): boolean {
 }
 
 // Span ids are cut from a pool of random bytes refilled 512 ids at a time: one randomFillSync per
-// 512 spans rather than one per subrequest.
+// 512 spans rather than one per request.
 const POOL = Buffer.alloc(8 * 512);
 let poolAt = POOL.length;
 
@@ -48,7 +48,10 @@ export function newSpanId(): string {
   }
 }
 
-/** The traceparent a subrequest carries: version 00, the trace, a new span of its own, sampled (01). */
+/**
+ * The traceparent a subrequest carries: version 00, the trace, the span of the request making it (the
+ * callee's parent; a new random one when that request has none), sampled (01).
+ */
 export function traceparentFor(traceId: string, spanId: string = newSpanId()): string {
   return `00-${traceId}-${spanId}-01`;
 }

@@ -1,5 +1,6 @@
 // The admin API's endpoints (docs/admin-api.md), each a thin translation between JSON and Platform.
 import { KvError } from '../../bindings/kv/kv-binding.js';
+import { checkBulkDelete, checkBulkPut, KV_BULK_MAX_PAIRS, KvBulkError } from '../../bindings/kv/kv-bulk-checks.js';
 import { ControlError } from '../../control/control-error.js';
 import { parseDeployRequest, parseRollbackRequest, parseSplitRequest } from '../../control/deploy-request.js';
 import type { VersionInfo } from '../../control/deployment-store.js';
@@ -71,9 +72,15 @@ async function kvCall<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof KvError) throw new ControlError('invalid_request', err.message);
+    if (err instanceof KvError || err instanceof KvBulkError) throw new ControlError('invalid_request', err.message);
     throw err;
   }
+}
+
+/** Cloudflare's per-request bound on a bulk body's items (its bytes are bounded by MAX_ADMIN_BODY). */
+function tooManyItems(body: unknown): AdminReply | null {
+  if (!Array.isArray(body) || body.length <= KV_BULK_MAX_PAIRS) return null;
+  return errorReply('too_large', `A bulk request takes at most ${KV_BULK_MAX_PAIRS} items, got ${body.length}; send them in several requests.`);
 }
 
 function optionalNumber(query: URLSearchParams, key: string): number | undefined {
@@ -177,7 +184,8 @@ export function adminRoutes(platform: Platform, usage: UsageSource): AdminRoute[
       },
     },
     {
-      method: 'GET', path: new RegExp(`^/workers/${NAME}/kv/${NAME}/values/(.+)$`), handle: async (request) => {
+      // `(.*)`: an empty key reaches KV, so the answer is KV's own refusal, not an unknown endpoint.
+      method: 'GET', path: new RegExp(`^/workers/${NAME}/kv/${NAME}/values/(.*)$`), handle: async (request) => {
         const kv = platform.kvNamespace(workerName(request), request.params[1]!);
         const entry = await kvCall(() => kv.get(request.params[2]!, undefined));
         if (entry === null) return errorReply('not_found', `key "${request.params[2]}" not found`);
@@ -185,7 +193,7 @@ export function adminRoutes(platform: Platform, usage: UsageSource): AdminRoute[
       },
     },
     {
-      method: 'PUT', path: new RegExp(`^/workers/${NAME}/kv/${NAME}/values/(.+)$`), handle: async (request) => {
+      method: 'PUT', path: new RegExp(`^/workers/${NAME}/kv/${NAME}/values/(.*)$`), handle: async (request) => {
         const kv = platform.kvNamespace(workerName(request), request.params[1]!);
         const metadata = request.headers['x-islet-metadata'];
         const expiration = optionalNumber(request.query, 'expiration');
@@ -199,10 +207,34 @@ export function adminRoutes(platform: Platform, usage: UsageSource): AdminRoute[
       },
     },
     {
-      method: 'DELETE', path: new RegExp(`^/workers/${NAME}/kv/${NAME}/values/(.+)$`), handle: async (request) => {
+      method: 'DELETE', path: new RegExp(`^/workers/${NAME}/kv/${NAME}/values/(.*)$`), handle: async (request) => {
         const kv = platform.kvNamespace(workerName(request), request.params[1]!);
         await kvCall(() => kv.delete(request.params[2]!));
         return ok({ ok: true });
+      },
+    },
+    {
+      // Cloudflare's "Write multiple key-value pairs": every item is checked before any is written,
+      // then all are written in one transaction, so a refused request leaves nothing behind.
+      method: 'PUT', path: new RegExp(`^/workers/${NAME}/kv/${NAME}/bulk$`), handle: async (request) => {
+        const kv = platform.kvNamespace(workerName(request), request.params[1]!);
+        const body = request.json();
+        const refused = tooManyItems(body);
+        if (refused !== null) return refused;
+        const { writes } = await kvCall(() => checkBulkPut(body, Math.floor(Date.now() / 1000)));
+        await kv.putMany(writes);
+        return ok({ successful_key_count: writes.length, unsuccessful_keys: [] });
+      },
+    },
+    {
+      method: 'POST', path: new RegExp(`^/workers/${NAME}/kv/${NAME}/bulk/delete$`), handle: async (request) => {
+        const kv = platform.kvNamespace(workerName(request), request.params[1]!);
+        const body = request.json();
+        const refused = tooManyItems(body);
+        if (refused !== null) return refused;
+        const keys = await kvCall(() => checkBulkDelete(body, false));
+        await kv.deleteMany(keys);
+        return ok({ successful_key_count: keys.length, unsuccessful_keys: [] });
       },
     },
     analyticsRoute(platform),

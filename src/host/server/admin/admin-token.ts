@@ -10,10 +10,15 @@ export class AdminTokenError extends Error {
   readonly code = 'ERR_ADMIN_TOKEN';
 }
 
-/** Hashing both sides first makes the comparison constant-time also across different lengths. */
+/**
+ * `Authorization: Bearer <token>`. The scheme is case-insensitive and followed by one or more spaces
+ * (RFC 9110 section 11.1 and 11.4), so `bearer` and `BEARER` are the same. Hashing both sides first
+ * makes the comparison constant-time also across different lengths.
+ */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  if (header === undefined || !header.startsWith('Bearer ')) return false;
-  const given = createHash('sha256').update(header.slice(7).trim()).digest();
+  const credentials = header === undefined ? null : /^bearer +(.*)$/is.exec(header);
+  if (credentials === null) return false;
+  const given = createHash('sha256').update(credentials[1]!.trim()).digest();
   const wanted = createHash('sha256').update(token).digest();
   return timingSafeEqual(given, wanted);
 }

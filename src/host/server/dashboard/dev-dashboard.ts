@@ -8,8 +8,7 @@ import type { ResidentWorker } from '../../isolates/resident-worker.js';
 import type { LogSink } from '../../observability/log-sink.js';
 import { DashboardFeed } from '../../observability/stats/dashboard-feed.js';
 import { TailHub } from '../../observability/tail/tail-hub.js';
-import { failureOf } from '../../platform/failure-kind.js';
-import type { RequestOutcome } from '../../observability/platform-observer.js';
+import type { FailureKind, RequestOutcome } from '../../observability/platform-observer.js';
 import { adminHandler, type AdminRequest, type AdminRoute } from '../admin/admin-http.js';
 import { tailRoute } from '../admin/tail-route.js';
 import type { Target } from '../http-front.js';
@@ -74,13 +73,13 @@ export class DevDashboard {
         if (current !== null) current.onColdStart = (start) => { coldStartMs = start.ms; };
         const answer = inner.fetch(request);
         if (current !== null) current.onColdStart = () => {};
-        const report = (status: number, failure: ReturnType<typeof failureOf>) => this.#report({
+        const report = (status: number, failure: FailureKind | null) => this.#report({
           worker: this.#worker.name(), version: this.#version, status, admitted: true, durationMs: performance.now() - started,
           cpuMs: 0, coldStartMs, memoryMb: current?.spec.limits.memoryMb ?? 0, failure,
           traceId: request.traceId, method: request.method, url: request.url,
         });
         return answer.then((response) => {
-          report(response.status, failureOf(response));
+          report(response.status, response.failure ?? null);
           return response;
         }, (err: unknown) => {
           report(500, 'exception');

@@ -11,7 +11,7 @@ import {
   type AnalyticsStore,
 } from './analytics-store.js';
 import type { SelectStatement } from './sql/ast.js';
-import { AnalyticsSqlError } from './sql/sql-error.js';
+import { AnalyticsSqlError, AnalyticsUnknownDataset } from './sql/sql-error.js';
 import { BLOB_COLUMNS, DOUBLE_COLUMNS, FN, translate } from './sql/to-sqlite.js';
 import { registerSqlFunctions } from './sql/sqlite-functions.js';
 
@@ -30,6 +30,19 @@ CREATE TABLE IF NOT EXISTS analytics_points (
 CREATE INDEX IF NOT EXISTS analytics_points_scope ON analytics_points (tenant, dataset, timestamp);
 CREATE INDEX IF NOT EXISTS analytics_points_age ON analytics_points (timestamp);
 `;
+
+/**
+ * The datasets each tenant has written to. On Cloudflare a dataset's table is created by its first
+ * write and then stays, points expiring or not; a query of any other name is an error.
+ * @see https://developers.cloudflare.com/analytics/analytics-engine/sql-reference/ (SHOW TABLES)
+ */
+const DATASETS = `
+CREATE TABLE IF NOT EXISTS analytics_datasets (
+  tenant TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  PRIMARY KEY (tenant, dataset)
+) WITHOUT ROWID;
+`;
 const INSERT_COLUMNS = ['tenant', 'dataset', 'timestamp', 'index1', ...BLOB_COLUMNS, ...DOUBLE_COLUMNS];
 
 export interface SqliteAnalyticsStoreOptions {
@@ -41,6 +54,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
   readonly path: string;
   readonly #writer: DatabaseSync | null;
   readonly #insert: StatementSync | null;
+  readonly #register: StatementSync | null;
   #reader: DatabaseSync | null = null;
   /** performance.now() past which the running query stops; read by the deadline function per row. */
   #deadline = Number.POSITIVE_INFINITY;
@@ -51,6 +65,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     if (options.readOnly === true) {
       this.#writer = null;
       this.#insert = null;
+      this.#register = null;
       return;
     }
     mkdirSync(dataDir, { recursive: true });
@@ -59,15 +74,22 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     // batch; power loss may cost the last batches, which analytics (sampled on Cloudflare) can afford.
     this.#writer.exec('PRAGMA synchronous = NORMAL');
     this.#writer.exec(SCHEMA);
+    const registered = this.#writer.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analytics_datasets'").get() !== undefined;
+    this.#writer.exec(DATASETS);
+    // Files written before datasets were recorded: what they hold names the datasets written so far.
+    if (!registered) this.#writer.exec('INSERT OR IGNORE INTO analytics_datasets (tenant, dataset) SELECT DISTINCT tenant, dataset FROM analytics_points');
+    this.#register = this.#writer.prepare('INSERT OR IGNORE INTO analytics_datasets (tenant, dataset) VALUES (?, ?)');
     this.#insert = this.#writer.prepare(
       `INSERT INTO analytics_points (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`,
     );
   }
 
   write(points: readonly AnalyticsPoint[]): void {
-    if (this.#writer === null || this.#insert === null) throw new Error('this analytics store was opened read-only');
+    if (this.#writer === null || this.#insert === null || this.#register === null) throw new Error('this analytics store was opened read-only');
     if (points.length === 0) return;
     const insert = this.#insert;
+    const register = this.#register;
+    const seen = new Set<string>();
     const values: (string | number)[] = new Array(INSERT_COLUMNS.length);
     this.#writer.exec('BEGIN IMMEDIATE');
     try {
@@ -83,6 +105,8 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
           values[24 + i] = Number.isNaN(d) ? 0 : d;
         }
         insert.run(...values);
+        const key = `${point.tenant}\0${point.dataset}`;
+        if (!seen.has(key)) { seen.add(key); register.run(point.tenant, point.dataset); }
       }
       this.#writer.exec('COMMIT');
     } catch (err) {
@@ -100,8 +124,7 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
   query(scope: AnalyticsScope, query: SelectStatement, options: AnalyticsQueryOptions): AnalyticsQueryResult {
     const translated = translate(query, scope, options.nowSeconds);
     const reader = this.#openReader();
-    const empty = (): AnalyticsQueryResult => ({ meta: translated.meta, rows: [], rowsBeforeLimit: 0 });
-    if (reader === null) return empty();
+    if (reader === null || !hasDataset(reader, scope)) throw new AnalyticsUnknownDataset(scope.dataset);
     let statement: StatementSync;
     try {
       statement = reader.prepare(translated.sql);
@@ -148,5 +171,14 @@ export class SqliteAnalyticsStore implements AnalyticsStore {
     this.#reader?.close();
     this.#reader = null;
     this.#writer?.close();
+  }
+}
+
+/** Whether the tenant ever wrote to the dataset; a file no writer has upgraded yet is asked for its points. */
+function hasDataset(reader: DatabaseSync, scope: AnalyticsScope): boolean {
+  try {
+    return reader.prepare('SELECT 1 FROM analytics_datasets WHERE tenant = ? AND dataset = ?').get(scope.tenant, scope.dataset) !== undefined;
+  } catch {
+    return reader.prepare('SELECT 1 FROM analytics_points WHERE tenant = ? AND dataset = ? LIMIT 1').get(scope.tenant, scope.dataset) !== undefined;
   }
 }

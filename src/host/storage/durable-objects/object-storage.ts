@@ -4,8 +4,8 @@
 // The interface is synchronous on purpose: the host answers an object's storage calls in the same
 // crossing, so no other event can reach the object while one is in flight (Cloudflare's input gate)
 // without the host having to track in-flight reads. Writes are applied at once, visible to later reads,
-// and made durable together by flush(): the host calls it after the isolate call that made them, and
-// holds the object's responses until it has returned (the output gate).
+// and committed together by commit() after the isolate call that made them; sync() then waits for the
+// disk off the thread, and the host holds the object's responses until it has (the output gate).
 
 /** Values are stored as bytes of V8's serialization format (the structured clone of the value). */
 export type StoredValue = Uint8Array;
@@ -48,6 +48,18 @@ export class StorageError extends Error {
   }
 }
 
+/**
+ * A write would take the object's database past its size limit; it was undone, and what came before it
+ * stands. Cloudflare's words for a SQLite-backed object at its storage limit.
+ * @see https://developers.cloudflare.com/durable-objects/platform/limits/
+ */
+export class StorageFullError extends StorageError {
+  constructor() { super('Error', 'database or disk is full: SQLITE_FULL'); }
+}
+
+/** The same, but SQLite rolled back every write not yet committed: the object must be reset. */
+export class WritesLostError extends StorageFullError {}
+
 export interface ObjectStorage {
   /** The present keys among `keys`, in key order. */
   get(keys: readonly string[]): Map<string, StoredValue>;
@@ -68,11 +80,23 @@ export interface ObjectStorage {
   commitTransaction(): void;
   rollbackTransaction(): void;
   readonly transactionDepth: number;
-  /** Writes not yet made durable by flush(). */
+  /** Writes not yet committed. */
   readonly dirty: boolean;
-  /** Makes every write so far durable, as one commit. Not while a transaction is open. */
+  /**
+   * Commits every write so far, as one transaction, without waiting for the disk: from here on they
+   * survive a crash of the process and discard() no longer drops them. Not while a transaction is open.
+   */
+  commit(): void;
+  /** Commits not yet known to be on disk. */
+  readonly unsynced: boolean;
+  /**
+   * Resolves once every commit made before the call is on disk, so it survives a power loss too. The
+   * wait happens off the thread: commits made meanwhile need a sync() of their own.
+   */
+  sync(): Promise<void>;
+  /** commit() and the wait for the disk together, synchronously. Not while a transaction is open. */
   flush(): void;
-  /** Drops every write since the last flush (the object was reset before its writes were confirmed). */
+  /** Drops every write not committed yet (the object was reset before its writes were confirmed). */
   discard(): void;
   close(): void;
 }

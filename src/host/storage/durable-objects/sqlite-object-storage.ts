@@ -2,17 +2,24 @@
 // The key-value API lives in `_cf_KV` and the alarm in `_cf_METADATA`, tables tenant SQL cannot reach
 // (sql-authorizer.ts); the tenant's own tables sit beside them, as on Cloudflare's SQLite backend.
 //
-// Writes open one transaction that flush() commits: everything an object writes between two flushes
-// (one isolate call, often several events delivered back to back) becomes durable in one fsync, which
-// is Cloudflare's write coalescing. transaction() nests savepoints inside it.
-import { mkdirSync } from 'node:fs';
+// Writes open one transaction that commit() ends: everything an object writes between two commits
+// (one isolate call, often several events delivered back to back, or every event that ran while the
+// previous commit was reaching the disk) becomes durable in one commit and one fsync, which is
+// Cloudflare's write coalescing. transaction() nests savepoints inside it.
+//
+// Durability: SQLite runs with synchronous=NORMAL, so COMMIT only appends to the WAL (the process can
+// crash after it and nothing is lost), and sync() then fdatasyncs the WAL on libuv's thread pool. That
+// is exactly the fsync synchronous=FULL would make inside COMMIT, on this thread, blocking every other
+// object and request of the process meanwhile. SQLite keeps its own syncs around checkpoints.
+import { close, closeSync, fdatasync, fdatasyncSync, fsync, fsyncSync, mkdirSync, open, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, constants, type StatementSync } from 'node:sqlite';
 import { openWalDatabase } from '../open-database.js';
+import { SizeBound, type Growth } from './size-bound.js';
 import { refusal } from './sql-authorizer.js';
 import { eachStatement } from './sql-statements.js';
 import {
-  StorageError, type ObjectAddress, type ObjectStorage, type ObjectStorageProvider, type SqlResult, type SqlValue,
+  StorageError, WritesLostError, type ObjectAddress, type ObjectStorage, type ObjectStorageProvider, type SqlResult, type SqlValue,
   type StorageListOptions, type StoredValue,
 } from './object-storage.js';
 
@@ -27,6 +34,18 @@ CREATE TABLE IF NOT EXISTS _cf_METADATA (key TEXT PRIMARY KEY, value) WITHOUT RO
  * @see https://developers.cloudflare.com/durable-objects/platform/limits/
  */
 const SQL_LIMITS = { length: 2_000_000, sqlLength: 100_000, column: 100, variableNumber: 100, functionArg: 32, likePatternLength: 50 };
+
+/**
+ * Storage per object unless the server says otherwise. Cloudflare allows 10 GB per SQLite-backed
+ * object; one box shares its disk among every object of every tenant, so the default is a tenth of it.
+ * @see https://developers.cloudflare.com/durable-objects/platform/limits/
+ */
+export const DEFAULT_OBJECT_STORAGE_MB = 1024;
+
+export interface ObjectStorageOptions {
+  /** Bytes the object's database may hold (DEFAULT_OBJECT_STORAGE_MB when absent). */
+  maxBytes?: number;
+}
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 const fromKey = (key: unknown): string => Buffer.from(key as Uint8Array).toString('utf8');
@@ -43,6 +62,9 @@ function prefixEnd(prefix: Buffer): Buffer | null {
   return null;
 }
 
+/** Deletes: they take no new pages, so they work at the limit too. */
+const NOTHING: Growth = { bytes: 0, rows: 0 };
+
 /** Tenant bindings as SQLite takes them: booleans as 0/1, byte views as BLOBs. */
 function toSqlite(value: SqlValue | boolean): null | number | bigint | string | Uint8Array {
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -53,21 +75,32 @@ export class SqliteObjectStorage implements ObjectStorage {
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  /** The write transaction flush() commits is open. */
+  /** The write transaction commit() ends is open. */
   #writing = false;
   #depth = 0;
+  /** Commits made, and how many of the first of them are known to be on disk. */
+  #commits = 0;
+  #synced = 0;
+  /** The WAL, opened on the first sync: fdatasync on it is what makes a commit survive a power loss. */
+  #wal: number | null = null;
+  /** The WAL's directory entry is on disk (SQLite's FULL mode syncs it with the first commit after opening too). */
+  #directorySynced = false;
+  #syncsInFlight = 0;
+  #closed = false;
   /** Set while tenant SQL compiles: the authorizer then applies. */
   #tenant = false;
   #refused: string | null = null;
+  readonly #bound: SizeBound;
 
-  constructor(path: string) {
+  constructor(path: string, options: ObjectStorageOptions = {}) {
     this.path = path;
     mkdirSync(dirname(path), { recursive: true });
     this.#db = openWalDatabase(path, { limits: SQL_LIMITS } as NonNullable<ConstructorParameters<typeof DatabaseSync>[1]>);
-    // As the KV store: WAL with synchronous=FULL, so a write the output gate let through survives power loss.
-    this.#db.exec('PRAGMA synchronous = FULL');
+    // NORMAL plus sync() below: a write the output gate let through still survives a power loss (see the top).
+    this.#db.exec('PRAGMA synchronous = NORMAL');
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#db.exec(SCHEMA);
+    this.#bound = new SizeBound(this.#db, options.maxBytes ?? DEFAULT_OBJECT_STORAGE_MB * 1024 * 1024);
     this.#db.setAuthorizer((action, arg1, arg2) => {
       if (!this.#tenant) return constants.SQLITE_OK;
       const why = refusal(action, arg1, arg2);
@@ -92,6 +125,20 @@ export class SqliteObjectStorage implements ObjectStorage {
     this.#writing = true;
   }
 
+  /** A write under the size bound; when SQLite dropped the whole batch, nothing is open any more. */
+  #bounded<T>(growth: Growth | null, write: () => T): T {
+    this.#write();
+    try {
+      return this.#bound.write(growth, write);
+    } catch (err) {
+      if (err instanceof WritesLostError) {
+        this.#writing = false;
+        this.#depth = 0;
+      }
+      throw err;
+    }
+  }
+
   get(keys: readonly string[]): Map<string, StoredValue> {
     const found = new Map<string, StoredValue>();
     const select = this.#prepare('SELECT value FROM _cf_KV WHERE key = ?');
@@ -104,17 +151,22 @@ export class SqliteObjectStorage implements ObjectStorage {
   }
 
   put(entries: readonly (readonly [string, StoredValue])[]): void {
-    this.#write();
-    const upsert = this.#prepare('INSERT INTO _cf_KV (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    for (const [key, value] of entries) upsert.run(utf8(key), value);
+    const rows = entries.map(([key, value]) => [utf8(key), value] as const);
+    let bytes = 0;
+    for (const [key, value] of rows) bytes += key.byteLength + value.byteLength;
+    this.#bounded({ bytes, rows: rows.length }, () => {
+      const upsert = this.#prepare('INSERT INTO _cf_KV (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+      for (const [key, value] of rows) upsert.run(key, value);
+    });
   }
 
   delete(keys: readonly string[]): number {
-    this.#write();
-    const remove = this.#prepare('DELETE FROM _cf_KV WHERE key = ?');
-    let count = 0;
-    for (const key of new Set(keys)) count += Number(remove.run(utf8(key)).changes);
-    return count;
+    return this.#bounded(NOTHING, () => {
+      const remove = this.#prepare('DELETE FROM _cf_KV WHERE key = ?');
+      let count = 0;
+      for (const key of new Set(keys)) count += Number(remove.run(utf8(key)).changes);
+      return count;
+    });
   }
 
   list(options: StorageListOptions): [string, StoredValue][] {
@@ -137,7 +189,10 @@ export class SqliteObjectStorage implements ObjectStorage {
   }
 
   deleteAll(): void {
-    this.#write();
+    this.#bounded(NOTHING, () => this.#dropEverything());
+  }
+
+  #dropEverything(): void {
     this.#db.exec('DELETE FROM _cf_KV');
     const objects = this.#db.prepare(
       "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
@@ -153,13 +208,17 @@ export class SqliteObjectStorage implements ObjectStorage {
   }
 
   setAlarm(time: number | null): void {
-    this.#write();
-    if (time === null) this.#prepare("DELETE FROM _cf_METADATA WHERE key = 'alarm'").run();
-    else this.#prepare("INSERT INTO _cf_METADATA (key, value) VALUES ('alarm', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(time);
+    this.#bounded({ bytes: 32, rows: 1 }, () => {
+      if (time === null) this.#prepare("DELETE FROM _cf_METADATA WHERE key = 'alarm'").run();
+      else this.#prepare("INSERT INTO _cf_METADATA (key, value) VALUES ('alarm', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(time);
+    });
   }
 
   exec(query: string, bindings: readonly SqlValue[]): SqlResult {
-    this.#write();
+    return this.#bounded(null, () => this.#run(query, bindings));
+  }
+
+  #run(query: string, bindings: readonly SqlValue[]): SqlResult {
     let result: SqlResult = { columnNames: [], rows: [], rowsRead: 0, rowsWritten: 0 };
     let read = 0;
     let written = 0;
@@ -200,6 +259,7 @@ export class SqliteObjectStorage implements ObjectStorage {
 
   get transactionDepth(): number { return this.#depth; }
   get dirty(): boolean { return this.#writing; }
+  get unsynced(): boolean { return this.#synced < this.#commits; }
 
   beginTransaction(): void {
     this.#write();
@@ -220,7 +280,7 @@ export class SqliteObjectStorage implements ObjectStorage {
     this.#depth--;
   }
 
-  flush(): void {
+  commit(): void {
     if (!this.#writing || this.#depth > 0) return;
     this.#writing = false;
     try {
@@ -230,6 +290,63 @@ export class SqliteObjectStorage implements ObjectStorage {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw err;
     }
+    this.#commits++;
+  }
+
+  sync(): Promise<void> {
+    const target = this.#commits;
+    if (this.#synced >= target) return Promise.resolve();
+    let wal: number;
+    try {
+      wal = this.#walFile();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const directory = this.#directorySynced ? null : dirname(this.path);
+    this.#syncsInFlight++;
+    return new Promise<void>((resolve, reject) => {
+      const done = (err: Error | null) => {
+        this.#syncsInFlight--;
+        if (err === null) {
+          if (directory !== null) this.#directorySynced = true;
+          if (target > this.#synced) this.#synced = target;
+        }
+        if (this.#closed && this.#syncsInFlight === 0) this.#closeWal();
+        if (err === null) resolve();
+        else reject(err);
+      };
+      fdatasync(wal, (err) => {
+        if (err !== null || directory === null) { done(err); return; }
+        open(directory, 'r', (openErr, fd) => {
+          if (openErr !== null) { done(openErr); return; }
+          fsync(fd, (syncErr) => close(fd, () => done(syncErr)));
+        });
+      });
+    });
+  }
+
+  flush(): void {
+    this.commit();
+    if (this.#synced >= this.#commits) return;
+    fdatasyncSync(this.#walFile());
+    if (!this.#directorySynced) {
+      const fd = openSync(dirname(this.path), 'r');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+      this.#directorySynced = true;
+    }
+    this.#synced = this.#commits;
+  }
+
+  /** The WAL exists from the first read of a WAL database until its last connection closes, so after any commit. */
+  #walFile(): number {
+    this.#wal ??= openSync(`${this.path}-wal`, 'r+');
+    return this.#wal;
+  }
+
+  #closeWal(): void {
+    if (this.#wal === null) return;
+    try { closeSync(this.#wal); } catch { /* already closed */ }
+    this.#wal = null;
   }
 
   discard(): void {
@@ -243,6 +360,9 @@ export class SqliteObjectStorage implements ObjectStorage {
     this.discard();
     this.#statements.clear();
     if (this.#db.isOpen) this.#db.close();
+    this.#closed = true;
+    // A sync still on the thread pool holds the descriptor: closing it now could sync whatever file reuses the number.
+    if (this.#syncsInFlight === 0) this.#closeWal();
   }
 }
 
@@ -251,13 +371,17 @@ const segment = (name: string): string => encodeURIComponent(name);
 
 export class SqliteObjectStorageProvider implements ObjectStorageProvider {
   readonly root: string;
-  constructor(dataDir: string) { this.root = join(dataDir, 'durable-objects'); }
+  readonly #options: ObjectStorageOptions;
+  constructor(dataDir: string, options: ObjectStorageOptions = {}) {
+    this.root = join(dataDir, 'durable-objects');
+    this.#options = options;
+  }
 
   pathOf(address: ObjectAddress): string {
     return join(this.root, segment(address.scope), segment(address.worker), segment(address.className), `${segment(address.id)}.sqlite`);
   }
 
   open(address: ObjectAddress): SqliteObjectStorage {
-    return new SqliteObjectStorage(this.pathOf(address));
+    return new SqliteObjectStorage(this.pathOf(address), this.#options);
   }
 }

@@ -30,6 +30,12 @@ export interface KvListOptions {
   cursor: string | null;
 }
 
+/** One write of a bulk put: a key already checked against KV's limits, and its entry. */
+export interface KvWrite {
+  key: string;
+  entry: KvEntry;
+}
+
 /**
  * Every backend orders keys by their UTF-8 bytes (Workers KV's documented list
  * order) and treats entries with `expiration <= nowSeconds` as absent.
@@ -38,6 +44,13 @@ export interface KvStore {
   get(namespace: string, key: string, nowSeconds: number): MaybePromise<KvEntry | null>;
   put(namespace: string, key: string, entry: KvEntry): MaybePromise<void>;
   delete(namespace: string, key: string): MaybePromise<void>;
+  /**
+   * Optional: writes all of `writes` or none of them (one transaction), in order, so a later write of
+   * the same key wins. Backends without it get one put per key from the binding.
+   */
+  putMany?(namespace: string, writes: readonly KvWrite[]): MaybePromise<void>;
+  /** Optional: deletes all of `keys` or none of them (one transaction). */
+  deleteMany?(namespace: string, keys: readonly string[]): MaybePromise<void>;
   list(namespace: string, options: KvListOptions, nowSeconds: number): MaybePromise<KvListResult>;
   close(): void;
 }

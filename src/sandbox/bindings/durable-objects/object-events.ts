@@ -1,5 +1,6 @@
 // Runs the events the host delivers to Durable Objects living in this isolate: it builds an object's
-// instance on its first event (constructor(ctx, env)), then calls fetch(), an RPC method or alarm().
+// instance on its first event (constructor(ctx, env)), also the first after it hibernated, then calls
+// fetch(), an RPC method, alarm(), or a hibernatable WebSocket's webSocketMessage() / webSocketClose().
 // The host decides which object gets which event when (the gates); this only runs them.
 import { ObjectEventKind, Op } from '../../../shared/boundary.js';
 import { hostNotify } from '../../bootstrap/host.js';
@@ -103,6 +104,13 @@ function run(state: RequestState, kind: number, instance: Instance, a: unknown, 
       if (response instanceof Response) send(state, response);
       else fail(state, kind, new TypeErrorCtor("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
     }, (err: unknown) => fail(state, kind, err));
+    return;
+  }
+  if (kind === ObjectEventKind.SocketMessage || kind === ObjectEventKind.SocketClose) {
+    // The handlers' failures are logged as uncaught; the event itself is over when they are.
+    const handled = DurableObjectState.socketEvent(instance.state, kind, a as number, b, c, d);
+    if (handled === undefined) { settle(state, true, undefined); return; }
+    PromisePrototypeThen(handled, () => settle(state, true, undefined), () => settle(state, true, undefined));
     return;
   }
   if (kind === ObjectEventKind.Call) {

@@ -9,6 +9,9 @@ import type { DurableObjectId } from './object-id.js';
 import { DurableObjectStorage } from './storage.js';
 import { ObjectSockets } from '../../web/websocket/object-sockets.js';
 import type { WebSocket } from '../../web/websocket/websocket.js';
+import { WebSocketRequestResponsePair } from '../../web/websocket/request-response-pair.js';
+
+const DateCtor = Date;
 
 export class DurableObjectState {
   readonly id: DurableObjectId;
@@ -21,18 +24,42 @@ export class DurableObjectState {
     this.#handle = handle;
     this.id = id;
     this.storage = new DurableObjectStorage(handle, { hasAlarmHandler });
+    this.#sockets = new ObjectSockets(handle);
   }
 
   static blockedOf(state: DurableObjectState): Promise<unknown> | null { return state.#blocked; }
 
-  readonly #sockets = new ObjectSockets();
+  readonly #sockets: ObjectSockets;
   /** The object whose webSocketMessage/Close/Error handlers get its accepted sockets' events. */
   static bindObject(state: DurableObjectState, object: Record<string, unknown>): void { state.#sockets.bind(object); }
+  /** A hibernatable socket's message or close, delivered as an event of the object. */
+  static socketEvent(state: DurableObjectState, kind: number, id: number, a: unknown, b: unknown, c: unknown): Promise<unknown> | undefined {
+    return state.#sockets.event(kind, id, a, b, c);
+  }
 
-  /** The WebSocket API of Durable Objects: `ws`'s events go to the class's webSocket* handlers. */
+  /** The WebSocket Hibernation API: `ws`'s events go to the class's webSocket* handlers, even after the object hibernated. */
   acceptWebSocket(ws: unknown, tags?: unknown): void { this.#sockets.accept(ws, tags); }
   getWebSockets(tag?: unknown): WebSocket[] { return this.#sockets.list(tag); }
   getTags(ws: unknown): string[] { return this.#sockets.tagsOf(ws); }
+
+  /** A message the host answers itself on every hibernatable socket, without waking the object; none to remove it. */
+  setWebSocketAutoResponse(pair?: unknown): void {
+    if (pair === undefined || pair === null) { hostCall(Op.DoSocketAutoResponse, this.#handle, null, null); return; }
+    if (!(pair instanceof WebSocketRequestResponsePair)) {
+      throw new TypeErrorCtor("Failed to execute 'setWebSocketAutoResponse': parameter 1 is not of type 'WebSocketRequestResponsePair'.");
+    }
+    hostCall(Op.DoSocketAutoResponse, this.#handle, pair.request, pair.response);
+  }
+
+  getWebSocketAutoResponse(): WebSocketRequestResponsePair | null {
+    const pair = hostCall(Op.DoSocketAutoResponseInfo, this.#handle, null) as [string, string] | null;
+    return pair === null ? null : new WebSocketRequestResponsePair(pair[0], pair[1]);
+  }
+
+  getWebSocketAutoResponseTimestamp(ws: unknown): Date | null {
+    const time = this.#sockets.autoResponseTime(ws);
+    return time === null ? null : new DateCtor(time);
+  }
 
   /** No other event reaches the object until `callback`'s promise settles. */
   blockConcurrencyWhile<T>(callback: () => T | Promise<T>): Promise<T> {

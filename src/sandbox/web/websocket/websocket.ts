@@ -49,7 +49,12 @@ interface SocketState {
   /** Arrivals not yet dispatched: before accept(), and while an earlier flush runs. */
   inbox: Arrival[];
   flushScheduled: boolean;
-  attachment: { value: unknown } | null;
+  /** What serializeAttachment() kept; undefined: a hibernatable socket's, not yet read back from the host. */
+  attachment: { value: unknown } | null | undefined;
+  /** The Durable Object (its handle) that accepted this end with ctx.acceptWebSocket; -1 otherwise. */
+  owner: number;
+  /** Its tags, when the owner has them here (null: ask the host). */
+  tags: string[] | null;
   /** Told once when the socket has closed (the request it belongs to may end). */
   onEnd: (() => void) | null;
 }
@@ -165,7 +170,7 @@ export class WebSocket extends EventTarget {
   }
   readonly #state: SocketState = {
     readyState: OPEN, accepted: false, handedOff: false, peer: null, hostId: -1, relayId: -1, inbox: [], flushScheduled: false,
-    attachment: null, onEnd: null,
+    attachment: null, owner: -1, tags: null, onEnd: null,
   };
 
   constructor(url?: unknown) {
@@ -201,7 +206,8 @@ export class WebSocket extends EventTarget {
     }
     if (state.readyState === CLOSING || state.readyState === CLOSED) throw new TypeErrorCtor("Can't call WebSocket send() after close().");
     const data = toMessage(message);
-    if (state.hostId >= 0) hostCall(Op.WebSocketSend, state.hostId, data);
+    if (state.owner >= 0) hostCall(Op.DoSocketSend, state.owner, state.hostId, data);
+    else if (state.hostId >= 0) hostCall(Op.WebSocketSend, state.hostId, data);
     else if (state.peer !== null) arrive(state.peer, { type: 0, data }, false);
   }
 
@@ -222,6 +228,10 @@ export class WebSocket extends EventTarget {
     if (state.handedOff) throw new TypeErrorCtor("Can't call close() on a WebSocket that was returned in a Response.");
     if (state.readyState === CLOSING || state.readyState === CLOSED) return;
     state.readyState = CLOSING;
+    if (state.owner >= 0) {
+      hostCall(Op.DoSocketClose, state.owner, state.hostId, closeCode, text);
+      return;
+    }
     if (state.hostId >= 0) {
       hostNotify(Op.WebSocketClose, state.hostId, closeCode, text);
       return;
@@ -233,13 +243,24 @@ export class WebSocket extends EventTarget {
     arrive(this, { type: 1, code: closeCode ?? 1005, reason: text, wasClean: true }, false);
   }
 
-  /** Keeps a structured clone of `value` with the socket (Durable Objects: it survives hibernation). */
+  /**
+   * Keeps a structured clone of `value` with the socket. A Durable Object's hibernatable socket keeps it
+   * on the host too (at most 2,048 bytes serialized), where it survives the object's hibernation.
+   */
   serializeAttachment(value: unknown): void {
-    this.#state.attachment = { value: structuredClone(value) };
+    const state = this.#state;
+    const copy = structuredClone(value);
+    if (state.owner >= 0) hostCall(Op.DoSocketAttach, state.owner, state.hostId, copy);
+    state.attachment = { value: copy };
   }
 
   deserializeAttachment(): unknown {
-    const attachment = this.#state.attachment;
+    const state = this.#state;
+    if (state.attachment === undefined) {
+      const stored = hostCall(Op.DoSocketAttachment, state.owner, state.hostId);
+      state.attachment = stored === null ? null : { value: stored };
+    }
+    const attachment = state.attachment;
     return attachment === null ? null : structuredClone(attachment.value);
   }
 
@@ -321,8 +342,19 @@ export function handOffToHost(socket: WebSocket, reqId: number, onEnd: () => voi
   }
   const partner = state.peer;
   if (partner === null) throw new TypeErrorCtor("Can't return a WebSocket whose partner is no longer available.");
-  const id = hostCall(Op.WebSocketOpen, reqId) as number;
   const far = stateOf(partner);
+  if (far.owner >= 0) {
+    // Accepted with ctx.acceptWebSocket(): the host holds it for the object, not for this request, which
+    // is over once it has responded. What the partner sent went to the host already.
+    hostCall(Op.DoSocketHandOff, reqId, far.owner, far.hostId);
+    state.handedOff = true;
+    state.peer = null;
+    far.peer = null;
+    state.inbox = [];
+    onEnd();
+    return;
+  }
+  const id = hostCall(Op.WebSocketOpen, reqId) as number;
   state.handedOff = true;
   state.peer = null;
   far.peer = null;
@@ -336,6 +368,55 @@ export function handOffToHost(socket: WebSocket, reqId: number, onEnd: () => voi
     if (arrival.type === 0) hostCall(Op.WebSocketSend, id, arrival.data);
     else if (far.readyState === CLOSING) hostNotify(Op.WebSocketClose, id, arrival.code === 1005 ? null : arrival.code, arrival.reason);
   }
+}
+
+/**
+ * ctx.acceptWebSocket(): the checks accept() makes, and that the socket's partner is still here to be
+ * returned in a 101 (an end that came from elsewhere cannot be hibernatable).
+ */
+export function checkAcceptable(socket: WebSocket): void {
+  const state = stateOf(socket);
+  if (state.handedOff) throw new TypeErrorCtor("Can't accept() a WebSocket that was already used in a response.");
+  if (state.relayId >= 0) throw new TypeErrorCtor("A Durable Object's WebSocket from a stub's response cannot be accepted here.");
+  if (state.accepted || state.owner >= 0) throw new TypeErrorCtor('This WebSocket was already accepted.');
+  if (state.peer === null) throw new TypeErrorCtor("Can't accept a WebSocket whose partner is no longer available.");
+}
+
+/** `socket` is now the hibernatable socket `id` of the object `owner`: its traffic goes through the host. */
+export function adoptForObject(socket: WebSocket, owner: number, id: number, tags: string[]): void {
+  const state = stateOf(socket);
+  state.accepted = true;
+  state.owner = owner;
+  state.hostId = id;
+  state.tags = tags;
+  // An attachment set before it was accepted goes to the host, which keeps it from now on.
+  if (state.attachment !== null && state.attachment !== undefined) hostCall(Op.DoSocketAttach, owner, id, state.attachment.value);
+  state.inbox = [];
+}
+
+/** A hibernatable socket of `owner` as this instance of the object sees it (after hibernation, a new object). */
+export function objectSocket(owner: number, id: number, tags: string[] | null, closing: boolean): WebSocket {
+  const socket = newSocket();
+  const state = stateOf(socket);
+  state.accepted = true;
+  state.owner = owner;
+  state.hostId = id;
+  state.tags = tags;
+  state.attachment = undefined;
+  if (closing) state.readyState = CLOSING;
+  return socket;
+}
+
+/** The hibernatable socket's close has arrived. */
+export function objectSocketClosed(socket: WebSocket): void {
+  stateOf(socket).readyState = CLOSED;
+}
+
+/** The object and id of a hibernatable socket, or null for any other value. */
+export function objectSocketOf(value: unknown): { owner: number; id: number; state: { tags: string[] | null } } | null {
+  if (!isSocket(value)) return null;
+  const state = stateOf(value);
+  return state.owner < 0 ? null : { owner: state.owner, id: state.hostId, state };
 }
 
 /** Host entry: what happened on a socket the host holds (see SocketEventType in the boundary). */
