@@ -1,11 +1,14 @@
 // The `observability` section: what metrics, the dashboard's history, tails and the JSON request log
-// cost warm hello-world requests, with versus without, on `islet serve`'s real server. The two
-// variants run in alternation (on/off, then off/on) so background load falls on both alike. Three
+// cost warm hello-world requests, with versus without, on `islet serve`'s real server. On a shared
+// machine two runs of the same server differ by several percent, and so do two processes started
+// alike (where their memory landed, what the JIT made of them): more than what is being measured.
+// So two servers of each variant run side by side, and rounds load each in turn for a short while,
+// the order rotating, so that whatever the machine is doing falls on all of them alike; a round's
+// figure is the ratio of the variants' summed throughput, and the median round is reported. Three
 // figures, from least to most sensitive to a noisy machine:
 // - the observers' own CPU per request, timed in this process (the chain every request goes through);
-// - the server's CPU per request (its process and its engines, from /proc), which does not depend on
-//   how busy the machine is;
-// - throughput, as the ratio of each adjacent on/off pair, of which the median is reported.
+// - the servers' CPU per request (each process and its engines, from /proc);
+// - throughput, as the median of the rounds' on / off ratios.
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,19 +28,34 @@ import { NODE_FLAGS } from './targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-type Variant = 'on' | 'off';
+/**
+ * off: no observer at all. on: all of them, the request log's lines formatted and written to /dev/null,
+ * which is what Islet itself spends. on+file: the same, the log appended to a file on this machine's
+ * disk, which adds what the kernel spends storing it (where the log goes is the operator's choice).
+ * on+sampled: as on, with `request_log_sampling = 0.1`.
+ */
+type Variant = 'off' | 'on' | 'on+file' | 'on+sampled';
+const VARIANTS: readonly Variant[] = ['on', 'off', 'on+file', 'on+sampled'];
+const perVariant = <T>(make: () => T): Record<Variant, T> => ({ 'off': make(), 'on': make(), 'on+file': make(), 'on+sampled': make() });
 
 export interface ObservabilityRound { variant: Variant; rps: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number; errors: number }
 
 export interface ObservabilityResult {
   engines: number;
   rounds: ObservabilityRound[];
-  /** Medians per variant. */
-  off: { rps: number; cpuUsPerRequest: number };
-  on: { rps: number; cpuUsPerRequest: number };
-  /** Median over adjacent pairs of on / off throughput: 0.97 is 3% fewer requests per second. */
-  pairedRpsRatio: number;
-  /** Median server CPU per request, on / off. */
+  /** Per variant: median throughput of one server, and CPU per request over all rounds. */
+  off: VariantFigures;
+  on: VariantFigures;
+  onFile: VariantFigures;
+  onSampled: VariantFigures;
+}
+
+export interface VariantFigures {
+  rps: number;
+  cpuUsPerRequest: number;
+  /** Median over rounds of this variant's throughput / off's: 0.97 is 3% fewer requests per second. */
+  rpsRatio: number;
+  /** CPU per request, this variant / off. */
   cpuRatio: number;
 }
 
@@ -101,20 +119,31 @@ async function observerCost(): Promise<number> {
   return median(samples);
 }
 
-async function start(variant: Variant, engines: number, dir: string): Promise<{ url: string; child: Child; stop(): Promise<void> }> {
+interface Running { variant: Variant; url: string; child: Child; stop(): Promise<void> }
+
+async function start(variant: Variant, engines: number, dir: string): Promise<Running> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(dir, 'data-'));
   const child = startChild(process.execPath, [...NODE_FLAGS, join(here, 'servers', 'islet-serve-observability.ts')], {
-    PORT: String(port), DATA_DIR: dataDir, ENGINES: String(engines), OBSERVABILITY: variant, LOG_FILE: join(dir, 'requests.log'),
+    PORT: String(port), DATA_DIR: dataDir, ENGINES: String(engines), OBSERVABILITY: variant === 'off' ? 'off' : 'on',
+    LOG_FILE: variant === 'on+file' ? join(dir, `requests-${port}.log`) : '/dev/null', REQUEST_LOG_SAMPLING: variant === 'on+sampled' ? '0.1' : '1',
   });
   const stop = async () => { await stopChild(child, 5_000); rmSync(dataDir, { recursive: true, force: true }); };
   const url = `http://127.0.0.1:${port}/`;
   await waitForPort(port, child);
-  const response = await fetch(url);
-  const body = await response.text();
-  if (response.status !== 200 || body !== HELLO_BODY) { await stop(); throw new Error(`observability ${variant}: answered ${response.status} ${body}`); }
-  return { url, child, stop };
+  // `islet serve` listens before the bench's deploy of hello-world is done: until then it answers 404.
+  for (let tries = 0; ; tries++) {
+    const response = await fetch(url);
+    const body = await response.text();
+    if (response.status === 200 && body === HELLO_BODY) break;
+    if (response.status !== 404 || tries === 100) { await stop(); throw new Error(`observability ${variant}: answered ${response.status} ${body}`); }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { variant, url, child, stop };
 }
+
+/** Servers of each variant that run side by side, so that no one process's luck decides the result. */
+const PER_VARIANT = 2;
 
 export async function measureObservability(options: {
   generator: Generator; rounds: number; durationS: number; warmupS: number; connections: number; engines: readonly number[]; log: (line: string) => void;
@@ -123,36 +152,44 @@ export async function measureObservability(options: {
   options.log(`observability: the observer chain alone takes ${observersUsPerRequest.toFixed(2)} µs of CPU per request`);
   const servers: ObservabilityResult[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'islet-bench-observability-'));
+  const load = (url: string, durationS: number) => runLoad(options.generator, url, { connections: options.connections, durationS, threads: 1 });
   try {
     for (const engines of options.engines) {
-      const rounds: ObservabilityRound[] = [];
-      const ratios: number[] = [];
-      for (let round = 0; round < options.rounds; round++) {
-        const order: Variant[] = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
-        const pair: Partial<Record<Variant, LoadResult>> = {};
-        for (const variant of order) {
-          const server = await start(variant, engines, dir);
-          try {
-            await runLoad(options.generator, server.url, { connections: options.connections, durationS: options.warmupS, threads: 1 });
+      const running: Running[] = [];
+      try {
+        for (let i = 0; i < PER_VARIANT; i++) for (const variant of VARIANTS) running.push(await start(variant, engines, dir));
+        for (const server of running) await load(server.url, options.warmupS);
+        const rounds: ObservabilityRound[] = [];
+        const ratios = perVariant((): number[] => []);
+        const cpu = perVariant(() => ({ micros: 0, requests: 0 }));
+        for (let round = 0; round < options.rounds; round++) {
+          const rps = perVariant(() => 0);
+          for (let k = 0; k < running.length; k++) {
+            const server = running[(round + k) % running.length]!;
             const cpuBefore = treeCpuMicros(server.child.pid);
-            const result = await runLoad(options.generator, server.url, { connections: options.connections, durationS: options.durationS, threads: 1 });
-            const cpuUsPerRequest = (treeCpuMicros(server.child.pid) - cpuBefore) / result.requests;
-            pair[variant] = result;
-            rounds.push({ variant, rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, cpuUsPerRequest, errors: result.errors });
-            options.log(`  engines ${engines} round ${round + 1}/${options.rounds} observability ${variant.padEnd(3)} ${result.rps.toFixed(0).padStart(7)} req/s  server CPU ${cpuUsPerRequest.toFixed(1)} µs/request`);
-          } finally {
-            await server.stop();
+            const result = await load(server.url, options.durationS);
+            const micros = treeCpuMicros(server.child.pid) - cpuBefore;
+            cpu[server.variant].micros += micros;
+            cpu[server.variant].requests += result.requests;
+            rps[server.variant] += result.rps;
+            rounds.push({ variant: server.variant, rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, cpuUsPerRequest: micros / result.requests, errors: result.errors });
           }
+          for (const variant of VARIANTS) ratios[variant].push(rps[variant] / rps.off);
+          options.log(`  engines ${engines} round ${round + 1}/${options.rounds}: per server off ${(rps.off / PER_VARIANT).toFixed(0)} req/s, `
+            + VARIANTS.filter((v) => v !== 'off').map((v) => `${v} ${(rps[v] / PER_VARIANT).toFixed(0)} (${pct(rps[v] / rps.off)})`).join(', '));
         }
-        ratios.push(pair.on!.rps / pair.off!.rps);
+        const offCpu = cpu.off.micros / cpu.off.requests;
+        const of = (variant: Variant): VariantFigures => {
+          const cpuUsPerRequest = cpu[variant].micros / cpu[variant].requests;
+          return {
+            rps: median(rounds.filter((r) => r.variant === variant).map((r) => r.rps)),
+            cpuUsPerRequest, rpsRatio: median(ratios[variant]), cpuRatio: cpuUsPerRequest / offCpu,
+          };
+        };
+        servers.push({ engines, rounds, off: of('off'), on: of('on'), onFile: of('on+file'), onSampled: of('on+sampled') });
+      } finally {
+        await Promise.all(running.map((server) => server.stop()));
       }
-      const of = (variant: Variant) => {
-        const mine = rounds.filter((r) => r.variant === variant);
-        return { rps: median(mine.map((r) => r.rps)), cpuUsPerRequest: median(mine.map((r) => r.cpuUsPerRequest)) };
-      };
-      const off = of('off');
-      const on = of('on');
-      servers.push({ engines, rounds, off, on, pairedRpsRatio: median(ratios), cpuRatio: on.cpuUsPerRequest / off.cpuUsPerRequest });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -164,13 +201,17 @@ const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).to
 
 export function renderObservability(report: ObservabilityReport): string {
   const lines = [
-    'Observability overhead (metrics, dashboard history, tails, JSON request log; with vs without, alternating)',
+    'Observability overhead (metrics, dashboard history, tails, JSON request log; with vs without, side by side)',
     `  observer chain alone: ${report.observersUsPerRequest.toFixed(2)} µs CPU per request`,
   ];
+  const figures = (name: string, v: VariantFigures) => `${name} ${v.rps.toFixed(0)} req/s (median round ${pct(v.rpsRatio)}), `
+    + `CPU ${v.cpuUsPerRequest.toFixed(1)} µs/request (${pct(v.cpuRatio)})`;
   for (const s of report.servers) {
-    lines.push(`  engines ${s.engines}: ${s.on.rps.toFixed(0)} vs ${s.off.rps.toFixed(0)} req/s (paired median ${pct(s.pairedRpsRatio)}); `
-      + `server CPU ${s.on.cpuUsPerRequest.toFixed(1)} vs ${s.off.cpuUsPerRequest.toFixed(1)} µs/request (${pct(s.cpuRatio)}); `
-      + `${s.rounds.length / 2} rounds`);
+    lines.push(`  engines ${s.engines}, ${s.rounds.length / (VARIANTS.length * PER_VARIANT)} rounds of ${VARIANTS.length * PER_VARIANT} servers: `
+      + `off ${s.off.rps.toFixed(0)} req/s, CPU ${s.off.cpuUsPerRequest.toFixed(1)} µs/request`);
+    lines.push(`    ${figures('on (log to /dev/null)', s.on)}`);
+    lines.push(`    ${figures('on (log to a file)', s.onFile)}`);
+    lines.push(`    ${figures('on (1 in 10 request lines)', s.onSampled)}`);
   }
   return lines.join('\n');
 }

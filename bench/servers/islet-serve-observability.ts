@@ -2,11 +2,13 @@
 // observability costs. On is what the CLI runs: metrics, the dashboard's history, tails and the JSON
 // request log (to LOG_FILE, standing in for stdout), plus a /metrics scrape every second, more often
 // than Prometheus is usually set to. Off is the same platform and front door with no observer at all.
+// REQUEST_LOG_SAMPLING is the share of successful requests logged (1 unless set).
 // ENGINES picks engine processes (0: isolates in this process, where per-request overhead shows most).
 import { openSync } from 'node:fs';
 import { parseDeployRequest } from '../../src/host/control/deploy-request.js';
 import { BatchedLines } from '../../src/host/observability/logs/batched-lines.js';
 import { JsonLog } from '../../src/host/observability/logs/json-log.js';
+import { sampledRequestLog } from '../../src/host/observability/logs/sampled-request-log.js';
 import { MemoryLogSink } from '../../src/host/observability/log-sink.js';
 import { Platform } from '../../src/host/platform/platform.js';
 import { defaultServeConfig } from '../../src/host/platform/serve-config.js';
@@ -23,7 +25,8 @@ const fail = (err: unknown) => { throw err; };
 let stop: () => Promise<void>;
 if (process.env.OBSERVABILITY === 'on') {
   const json = new JsonLog(new BatchedLines(openSync(process.env.LOG_FILE ?? '/dev/null', 'a')));
-  const running = await startServe(config, json, fail, { observers: [json] });
+  // As `islet serve` does with [observability] request_log_sampling.
+  const running = await startServe(config, json, fail, { observers: [sampledRequestLog(json, Number(process.env.REQUEST_LOG_SAMPLING ?? 1))] });
   await deploy(running.platform);
   setInterval(() => {
     void fetch(`${running.adminUrl}/metrics`, { headers: { authorization: `Bearer ${running.token}` } }).then((r) => r.arrayBuffer());

@@ -19,6 +19,14 @@ export interface WorkerSummary {
   deployment: DeploymentSummary | null;
   routes: string[];
   quarantine: { reason: string; at: string } | null;
+  /** Cron triggers, when each is next due (null: no longer configured) and how its last run went. */
+  triggers?: TriggerSummary[];
+}
+
+export interface TriggerSummary {
+  cron: string;
+  next: string | null;
+  lastRun: { scheduledTime: string; startedAt: string; outcome: string; durationMs: number } | null;
 }
 
 export interface VersionSummary {

@@ -15,6 +15,9 @@ compatibility_date = "2026-11-01"
 [[kv_namespaces]]
 binding = "DATA"
 id = "data-ns"
+
+[triggers]
+crons = ["0 3 * * *"]
 `;
 
 const ENTRY = `interface Env { DATA: KVNamespace; API_KEY?: string }
@@ -27,6 +30,7 @@ export default {
     if (url.pathname.endsWith('/kv-write')) { await env.DATA.put(key, url.searchParams.get('value') ?? ''); return new Response('ok'); }
     return new Response('store');
   },
+  async scheduled(): Promise<void> {},
 };
 `;
 
@@ -61,6 +65,9 @@ test('workers list, get and delete', async () => {
   assert.match(get.stdout, /^Worker: +other$/m);
   assert.match(get.stdout, /^Tenant: +acme$/m);
   assert.match(get.stdout, /^Traffic: +version 1 100%$/m);
+  // Cron triggers run in UTC, as on Cloudflare: "0 3 * * *" is next due at 03:00Z of some day.
+  const store = serve.islet(['workers', 'get', 'store'], dir);
+  assert.match(store.stdout, /^Trigger: +0 3 \* \* \* \(next \d{4}-\d\d-\d\dT03:00:00\.000Z; never run\)$/m);
 
   assert.equal(await body('/other/'), 'other');
   const deleted = serve.islet(['workers', 'delete', 'other'], dir);

@@ -83,3 +83,18 @@ test('[durable_objects] code_update_max_delay_ms: Cloudflare\'s max_delay, 0 to 
     assert.throws(() => readServeConfig(dir, { config: 'islet.toml' }), (err: unknown) => err instanceof ServeConfigError && /code_update_max_delay_ms/.test(err.message));
   });
 });
+
+test('[observability] request_log_sampling is a share from 0 to 1; every request is logged unless set', () => {
+  withFile('islet.toml', '[observability]\nrequest_log_sampling = 0.25\n', (dir) => {
+    assert.equal(readServeConfig(dir, { config: 'islet.toml' }).observability.requestLogSampling, 0.25);
+  });
+  withFile('islet.toml', 'port = 9000\n', (dir) => {
+    assert.equal(readServeConfig(dir, { config: 'islet.toml' }).observability.requestLogSampling, 1);
+  });
+  for (const bad of ['1.5', '-0.1', '"all"']) {
+    withFile('islet.toml', `[observability]\nrequest_log_sampling = ${bad}\n`, (dir) => {
+      assert.throws(() => readServeConfig(dir, { config: 'islet.toml' }), (err: Error) =>
+        err instanceof ServeConfigError && err.message.includes('"observability.request_log_sampling" must be a number from 0 to 1'));
+    });
+  }
+});

@@ -12,6 +12,7 @@ import { createHttpFront, listen } from '../../host/server/http-front.js';
 import { DevGroup } from '../../host/workers/dev-group.js';
 import { DevWorker } from '../../host/workers/dev-worker.js';
 import { readWorkerConfig } from '../../host/workers/read-wrangler-config.js';
+import { bindingLines } from '../binding-list.js';
 import { UsageError, parse, parseAllowEgress, parseOutbound, parsePort, parseVars } from '../args.js';
 import { describeError } from '../errors.js';
 import { onShutdown } from '../shutdown.js';
@@ -119,7 +120,7 @@ export async function dev(argv: string[]): Promise<number> {
     throw new UsageError(`Cannot listen on ${ip}:${port}: ${(err as Error).message}. Choose another --port or --ip.`);
   }
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const bindings = first.kvNamespaces.map((ns) => `  env.${ns.binding} (KV namespace ${ns.id})`);
+  const bindings = bindingLines(first).map((line) => `  ${line}`);
   say(`Serving ${first.name} from ${relative(cwd, first.main) || first.main}`);
   if (bindings.length > 0) say(`Bindings:\n${bindings.join('\n')}\nLocal state in ${relative(cwd, dataDir) || dataDir}`);
   if (dashboard !== null) {

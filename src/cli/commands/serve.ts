@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { JsonLog } from '../../host/observability/logs/json-log.js';
 import { TextRequestLog } from '../../host/observability/logs/text-request-log.js';
+import { sampledRequestLog } from '../../host/observability/logs/sampled-request-log.js';
 import { TextLogSink, type LogSink } from '../../host/observability/log-sink.js';
 import type { PlatformObserver } from '../../host/observability/platform-observer.js';
 import { parseLogFormat, readServeConfig, ServeConfigError, type LogFormat } from '../../host/platform/serve-config.js';
@@ -29,12 +30,15 @@ Options:
                      (default); pretty: readable lines on stderr
 `;
 
-/** The request log and the sink of workers' lines, in the format asked for. */
-function logsFor(format: LogFormat): { log: LogSink; observer: PlatformObserver; flush(): Promise<void> } {
-  if (format === 'pretty') return { log: new TextLogSink(), observer: new TextRequestLog(), flush: async () => {} };
+/** The request log (sampled as configured) and the sink of workers' lines, in the format asked for. */
+function logsFor(format: LogFormat, sampling: number): { log: LogSink; observer: PlatformObserver; flush(): Promise<void> } {
+  if (format === 'pretty') return { log: new TextLogSink(), observer: sampledRequestLog(new TextRequestLog(), sampling), flush: async () => {} };
   const json = new JsonLog();
   // A reader of stdout that stalls must not keep the server from exiting.
-  return { log: json, observer: json, flush: () => Promise.race([json.flush(), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]) };
+  return {
+    log: json, observer: sampledRequestLog(json, sampling),
+    flush: () => Promise.race([json.flush(), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]),
+  };
 }
 
 function logFormatFlag(value: string | undefined): LogFormat | undefined {
@@ -73,7 +77,7 @@ export async function serve(argv: string[]): Promise<number> {
     token: values.token,
     logFormat: logFormatFlag(values['log-format']),
   });
-  const logs = logsFor(config.observability.logFormat);
+  const logs = logsFor(config.observability.logFormat, config.observability.requestLogSampling ?? 1);
   const running = await startServe(config, logs.log, (err) => process.stderr.write(`${describeError(err)}\n`), { observers: [logs.observer] });
   const workers = running.platform.store.listWorkers().length;
   process.stdout.write([

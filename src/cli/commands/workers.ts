@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline/promises';
 import { formatTable, formatTraffic } from '../admin-format.js';
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP, adminClient, printJson } from '../admin-options.js';
-import type { WorkerSummary } from '../admin-responses.js';
+import type { TriggerSummary, WorkerSummary } from '../admin-responses.js';
 import { UsageError, parse } from '../args.js';
 import { InputCancelled } from '../read-secret.js';
 
@@ -71,8 +71,16 @@ function describeWorker(worker: WorkerSummary): string {
   ];
   if (worker.deployment !== null) lines.push(['Deployed', worker.deployment.createdAt]);
   lines.push(['Routes', worker.routes.join(', ') || 'none']);
+  for (const trigger of worker.triggers ?? []) lines.push(['Trigger', describeTrigger(trigger)]);
   if (worker.quarantine !== null) lines.push(['Quarantine', `${worker.quarantine.reason} (since ${worker.quarantine.at}); the next deploy clears it`]);
   return lines.map(([label, value]) => `${`${label}:`.padEnd(12)}${value}`).join('\n') + '\n';
+}
+
+function describeTrigger(trigger: TriggerSummary): string {
+  const next = trigger.next === null ? 'no longer configured' : `next ${trigger.next}`;
+  const last = trigger.lastRun === null ? 'never run'
+    : `last run ${trigger.lastRun.outcome} at ${trigger.lastRun.startedAt} (${trigger.lastRun.durationMs} ms)`;
+  return `${trigger.cron} (${next}; ${last})`;
 }
 
 async function confirm(question: string): Promise<void> {

@@ -55,6 +55,11 @@ export interface ObservabilityConfig {
   otlpTracesUrl: string | null;
   /** Sent with every export (a collector's API key): the OTEL_EXPORTER_OTLP_*HEADERS variables, `otlp_headers` over them. */
   otlpHeaders?: OtlpHeaders;
+  /**
+   * The share of successful requests that get a request log line (0 to 1; 1: every one). Failed
+   * requests, cron runs and queue batches always do; metrics, tails and the dashboard see everything.
+   */
+  requestLogSampling?: number;
 }
 
 export interface ServeConfig {
@@ -99,7 +104,7 @@ export function defaultServeConfig(cwd: string): ServeConfig {
     pool: { maxResident: 2_000, maxResidentMb: 4_096, spares: 2 },
     cost: { ...DEFAULT_COST },
     shutdownGraceMs: 30_000,
-    observability: { logFormat: 'json', otlpTracesUrl: otlpFromEnv(process.env), otlpHeaders: headersFrom(() => otlpHeadersFromEnv(process.env)) },
+    observability: { logFormat: 'json', requestLogSampling: 1, otlpTracesUrl: otlpFromEnv(process.env), otlpHeaders: headersFrom(() => otlpHeadersFromEnv(process.env)) },
     durableObjects: { maxStorageMb: DEFAULT_OBJECT_STORAGE_MB },
   };
 }
@@ -147,6 +152,11 @@ function integer(where: string, value: unknown, min: number, max: number): numbe
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ServeConfigError(`${where} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
+  return value;
+}
+
+function fraction(where: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new ServeConfigError(`${where} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -221,13 +231,14 @@ function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: strin
     if (!isTable(raw.observability)) throw new ServeConfigError(`${at('observability')} must be a table`);
     for (const [key, value] of Object.entries(raw.observability)) {
       if (key === 'log_format') config.observability.logFormat = parseLogFormat(`${file}: "observability.log_format"`, value);
+      else if (key === 'request_log_sampling') config.observability.requestLogSampling = fraction(`${file}: "observability.request_log_sampling"`, value);
       else if (key === 'otlp_endpoint') config.observability.otlpTracesUrl = otlpUrl(`${file}: "observability.otlp_endpoint"`, string(`${file}: "observability.otlp_endpoint"`, value), true);
       else if (key === 'otlp_headers') {
         const where = `${file}: "observability.otlp_headers"`;
         if (!isTable(value)) throw new ServeConfigError(`${where} must be a table of header names to values, like { "x-api-key" = "..." }`);
         // Key by key over the variables' headers: the config file is the more deliberate of the two.
         config.observability.otlpHeaders = { ...config.observability.otlpHeaders, ...headersFrom(() => parseOtlpHeaderTable(where, value)) };
-      } else throw new ServeConfigError(`${file}: unknown key "observability.${key}" (known: log_format, otlp_endpoint, otlp_headers)`);
+      } else throw new ServeConfigError(`${file}: unknown key "observability.${key}" (known: log_format, request_log_sampling, otlp_endpoint, otlp_headers)`);
     }
   }
   if (raw.durable_objects !== undefined) {
