@@ -98,3 +98,12 @@ test('[observability] request_log_sampling is a share from 0 to 1; every request
     });
   }
 });
+
+test('[pool] engine_memory_mb is a whole number of MB from 128; unset leaves the default to the supervisor', () => {
+  withFile('islet.toml', '[pool]\nengine_memory_mb = 2048\n', (dir) => {
+    assert.equal(readServeConfig(dir, { config: 'islet.toml' }).pool.engineMemoryMb, 2048);
+  });
+  withFile('islet.toml', '[pool]\nengine_memory_mb = 64\n', (dir) => {
+    assert.throws(() => readServeConfig(dir, { config: 'islet.toml' }), /"pool.engine_memory_mb" must be an integer from 128/);
+  });
+});

@@ -39,6 +39,8 @@ export interface EngineOptions {
    * version's CPU limit allows one call to run longer). Default 10 s.
    */
   hangMs?: number;
+  /** Resident memory (MiB) past which the supervisor kills the engine; unset: no limit. */
+  memoryLimitMb?: number;
   /** MiB each Durable Object's database may hold (default: DEFAULT_OBJECT_STORAGE_MB). */
   objectStorageMb?: number;
   /** How long an object active at a deploy keeps its code (default: DEFAULT_CODE_UPDATE_MAX_DELAY_MS). */

@@ -2,6 +2,7 @@
 // IPC channel, reads from its fd 3 whose code it is running, and when it ends, however it ends,
 // answers everything still waiting on it (502) and says who, if anyone, is to blame.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LogSink } from '../observability/log-sink.js';
 import { EngineClient } from './engine-client.js';
@@ -20,6 +21,8 @@ export interface EngineExit {
   expected: boolean;
   /** The worker (and version) whose code was running when the engine died of its own accord. */
   blamed: { worker: string; versionId: string } | null;
+  /** Why the supervisor killed it, when it did: it stopped answering, or held too much memory. */
+  killedFor?: string;
 }
 
 /**
@@ -29,6 +32,8 @@ export interface EngineExit {
 /** How often the supervisor checks that an engine still answers, and how long it waits at least. */
 const PING_EVERY_MS = 1_000;
 const HANG_MS = 10_000;
+/** How often an engine's resident memory is read: wasm memories can be touched at gigabytes a second. */
+const RSS_EVERY_MS = 250;
 const EXTERNAL_SIGNALS = new Set<string>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT']);
 
 /** Kept for the error when an engine fails to start. */
@@ -57,8 +62,8 @@ export class EngineProcess {
   #outputTail = '';
   #wasReady = false;
   #expected = false;
-  /** Killed by the watchdog: it stopped answering, so the code running in it is to blame. */
-  #hung = false;
+  /** Killed by a watchdog (it stopped answering, or held too much memory): the code running in it is to blame. */
+  #killedFor: string | null = null;
   readonly #ended: Promise<void>;
 
   constructor(options: EngineOptions, log: LogSink, output: (text: string) => void, services?: ServiceCallDispatch) {
@@ -94,6 +99,7 @@ export class EngineProcess {
         this.#wasReady = true;
         readyResolve();
         this.#watch(options.hangMs ?? HANG_MS, output);
+        if (options.memoryLimitMb !== undefined) this.#watchMemory(options.memoryLimitMb, output);
         return;
       }
       this.client.receive(message);
@@ -129,20 +135,40 @@ export class EngineProcess {
       const limit = Math.max(floorMs, this.client.maxCpuMs * 20 + 1_000);
       if (now - sentAt < limit) return;
       clearInterval(timer);
-      this.#hung = true;
+      this.#killedFor = `killed: no answer for ${Math.round(now - sentAt)} ms`;
       output(`islet: engine (pid ${this.pid}) has not answered for ${Math.round(now - sentAt)} ms; killing it\n`);
       this.#child.kill('SIGKILL');
     }, PING_EVERY_MS);
     timer.unref();
   }
 
+  /**
+   * Isolate heap limits do not cover memory V8 keeps outside the heap: a tenant can hold many
+   * WebAssembly memories (each capped at 128 MiB) and touch them all. Past `limitMb` of resident memory
+   * the engine is killed, the code running in it blamed, before the machine runs out and the kernel's
+   * OOM killer picks a victim of its own (perhaps the supervisor, or the database next to it).
+   */
+  #watchMemory(limitMb: number, output: (text: string) => void): void {
+    const timer = setInterval(() => {
+      if (!this.alive || this.#expected) { clearInterval(timer); return; }
+      const rssMb = residentMb(this.pid);
+      if (rssMb === null || rssMb <= limitMb) return;
+      clearInterval(timer);
+      this.#killedFor = `killed: ${rssMb} MB resident, over the ${limitMb} MB engine limit`;
+      output(`islet: engine (pid ${this.pid}) holds ${rssMb} MB, over its ${limitMb} MB limit ([pool] engine_memory_mb); killing it\n`);
+      this.#child.kill('SIGKILL');
+    }, RSS_EVERY_MS);
+    timer.unref();
+  }
+
   #exit(code: number | null, signal: NodeJS.Signals | null): EngineExit {
-    const ownDeath = this.#hung || (signal !== null ? !EXTERNAL_SIGNALS.has(signal) : code !== 0);
+    const ownDeath = this.#killedFor !== null || (signal !== null ? !EXTERNAL_SIGNALS.has(signal) : code !== 0);
     const versionId = this.#running.running;
     const worker = ownDeath && !this.#expected && versionId !== null ? this.client.workerOf(versionId) : null;
     return {
       code, signal, wasReady: this.#wasReady, expected: this.#expected,
       blamed: worker === null || versionId === null ? null : { worker, versionId },
+      ...(this.#killedFor !== null ? { killedFor: this.#killedFor } : {}),
     };
   }
 
@@ -165,6 +191,17 @@ export class EngineProcess {
   }
 }
 
-export function describeExit(exit: Pick<EngineExit, 'code' | 'signal'>): string {
+/** A process's resident memory in MiB, from /proc (Linux); null where it cannot be read. */
+function residentMb(pid: number): number | null {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return match === null ? null : Math.round(Number(match[1]) / 1024);
+  } catch {
+    return null;
+  }
+}
+
+export function describeExit(exit: Pick<EngineExit, 'code' | 'signal' | 'killedFor'>): string {
+  if (exit.killedFor !== undefined) return exit.killedFor;
   return exit.signal !== null ? `signal ${exit.signal}` : `exit code ${String(exit.code)}`;
 }

@@ -3,6 +3,7 @@
 // once (a booted standby takes its slot), only the requests in flight in it fail (502), and a worker
 // whose code keeps being the one running when engines die is quarantined. Each version lives in one
 // fixed engine (a hash of its id), so it has one isolate and its cold start is paid once.
+import { totalmem } from 'node:os';
 import type { IncomingRequest } from '../isolates/request-types.js';
 import { platformResponse } from '../isolates/request-types.js';
 import type { AnalyticsPoint } from '../storage/analytics/analytics-store.js';
@@ -38,6 +39,11 @@ export interface SupervisorOptions {
   spares?: number;
   /** An engine silent for this long (at least) is killed and the code running in it blamed (default 10 s). */
   hangMs?: number;
+  /**
+   * Per engine: resident memory (MiB) past which it is killed and the code running in it blamed
+   * (default: three quarters of the machine's memory shared among the engines).
+   */
+  memoryLimitMb?: number;
   /** Per Durable Object: MiB its database may hold (default 1024). */
   objectStorageMb?: number;
   /** How long an object active at a deploy keeps its code (default 300 s, Cloudflare's max_delay). */
@@ -127,6 +133,7 @@ export class Supervisor {
       maxResident: options.maxResident ?? 1000,
       maxResidentMb: options.maxResidentMb ?? 4096,
       ...(options.hangMs !== undefined ? { hangMs: options.hangMs } : {}),
+      memoryLimitMb: options.memoryLimitMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75 / Math.max(1, options.engines)),
       ...(options.objectStorageMb !== undefined ? { objectStorageMb: options.objectStorageMb } : {}),
       ...(options.codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: options.codeUpdateMaxDelayMs } : {}),
     };

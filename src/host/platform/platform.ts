@@ -100,6 +100,7 @@ export class Platform {
       maxResidentMb: config.pool.maxResidentMb,
       spares: config.pool.spares,
       ...(config.pool.hangMs !== undefined ? { hangMs: config.pool.hangMs } : {}),
+      ...(config.pool.engineMemoryMb !== undefined ? { memoryLimitMb: config.pool.engineMemoryMb } : {}),
       objectStorageMb: config.durableObjects.maxStorageMb,
       ...(config.durableObjects.codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: config.durableObjects.codeUpdateMaxDelayMs } : {}),
       log,

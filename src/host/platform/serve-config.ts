@@ -19,6 +19,8 @@ export interface PoolConfig {
   spares: number;
   /** An engine that has not answered a ping for this long (at least) is killed and replaced. */
   hangMs?: number;
+  /** Resident memory (MB) of an engine process past which it is killed; by default 3/4 of RAM over the engines. */
+  engineMemoryMb?: number;
 }
 
 /**
@@ -224,7 +226,8 @@ function applyFile(config: ServeConfig, raw: Table, file: string, baseDir: strin
       else if (key === 'max_resident_mb') config.pool.maxResidentMb = integer(`${file}: "pool.max_resident_mb"`, value, 16, 1_048_576);
       else if (key === 'spares') config.pool.spares = integer(`${file}: "pool.spares"`, value, 0, 64);
       else if (key === 'hang_ms') config.pool.hangMs = integer(`${file}: "pool.hang_ms"`, value, 1_000, 3_600_000);
-      else throw new ServeConfigError(`${file}: unknown key "pool.${key}" (known: max_resident, max_resident_mb, spares, hang_ms)`);
+      else if (key === 'engine_memory_mb') config.pool.engineMemoryMb = integer(`${file}: "pool.engine_memory_mb"`, value, 128, 16_777_216);
+      else throw new ServeConfigError(`${file}: unknown key "pool.${key}" (known: max_resident, max_resident_mb, spares, hang_ms, engine_memory_mb)`);
     }
   }
   if (raw.observability !== undefined) {
