@@ -8,7 +8,7 @@ import { openSync } from 'node:fs';
 import { parseDeployRequest } from '../../src/host/control/deploy-request.js';
 import { BatchedLines } from '../../src/host/observability/logs/batched-lines.js';
 import { JsonLog } from '../../src/host/observability/logs/json-log.js';
-import { sampledRequestLog } from '../../src/host/observability/logs/sampled-request-log.js';
+import { sampleLogs } from '../../src/host/observability/logs/log-sampling.js';
 import { MemoryLogSink } from '../../src/host/observability/log-sink.js';
 import { Platform } from '../../src/host/platform/platform.js';
 import { defaultServeConfig } from '../../src/host/platform/serve-config.js';
@@ -26,7 +26,8 @@ let stop: () => Promise<void>;
 if (process.env.OBSERVABILITY === 'on') {
   const json = new JsonLog(new BatchedLines(openSync(process.env.LOG_FILE ?? '/dev/null', 'a')));
   // As `islet serve` does with [observability] request_log_sampling.
-  const running = await startServe(config, json, fail, { observers: [sampledRequestLog(json, Number(process.env.REQUEST_LOG_SAMPLING ?? 1))] });
+  const { log, requests } = sampleLogs(json, json, Number(process.env.REQUEST_LOG_SAMPLING ?? 1));
+  const running = await startServe(config, log, fail, { observers: [requests] });
   await deploy(running.platform);
   setInterval(() => {
     void fetch(`${running.adminUrl}/metrics`, { headers: { authorization: `Bearer ${running.token}` } }).then((r) => r.arrayBuffer());

@@ -91,6 +91,9 @@ test('[observability] request_log_sampling is a share from 0 to 1; every request
   withFile('islet.toml', 'port = 9000\n', (dir) => {
     assert.equal(readServeConfig(dir, { config: 'islet.toml' }).observability.requestLogSampling, 1);
   });
+  withFile('islet.toml', '[observability]\nrequest_log_sampling = nan\n', (dir) => {
+    assert.throws(() => readServeConfig(dir, { config: 'islet.toml' }), /from 0 to 1, got NaN$/);
+  });
   for (const bad of ['1.5', '-0.1', '"all"']) {
     withFile('islet.toml', `[observability]\nrequest_log_sampling = ${bad}\n`, (dir) => {
       assert.throws(() => readServeConfig(dir, { config: 'islet.toml' }), (err: Error) =>

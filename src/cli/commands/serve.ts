@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { JsonLog } from '../../host/observability/logs/json-log.js';
 import { TextRequestLog } from '../../host/observability/logs/text-request-log.js';
-import { sampledRequestLog } from '../../host/observability/logs/sampled-request-log.js';
+import { sampleLogs } from '../../host/observability/logs/log-sampling.js';
 import { TextLogSink, type LogSink } from '../../host/observability/log-sink.js';
 import type { PlatformObserver } from '../../host/observability/platform-observer.js';
 import { parseLogFormat, readServeConfig, ServeConfigError, type LogFormat } from '../../host/platform/serve-config.js';
@@ -30,15 +30,16 @@ Options:
                      (default); pretty: readable lines on stderr
 `;
 
-/** The request log (sampled as configured) and the sink of workers' lines, in the format asked for. */
+/** The request log and the sink of workers' lines, in the format asked for, sampled as configured. */
 function logsFor(format: LogFormat, sampling: number): { log: LogSink; observer: PlatformObserver; flush(): Promise<void> } {
-  if (format === 'pretty') return { log: new TextLogSink(), observer: sampledRequestLog(new TextRequestLog(), sampling), flush: async () => {} };
+  if (format === 'pretty') {
+    const { log, requests } = sampleLogs(new TextLogSink(), new TextRequestLog(), sampling);
+    return { log, observer: requests, flush: async () => {} };
+  }
   const json = new JsonLog();
+  const { log, requests } = sampleLogs(json, json, sampling);
   // A reader of stdout that stalls must not keep the server from exiting.
-  return {
-    log: json, observer: sampledRequestLog(json, sampling),
-    flush: () => Promise.race([json.flush(), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]),
-  };
+  return { log, observer: requests, flush: () => Promise.race([json.flush(), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]) };
 }
 
 function logFormatFlag(value: string | undefined): LogFormat | undefined {
@@ -78,7 +79,12 @@ export async function serve(argv: string[]): Promise<number> {
     logFormat: logFormatFlag(values['log-format']),
   });
   const logs = logsFor(config.observability.logFormat, config.observability.requestLogSampling ?? 1);
-  const running = await startServe(config, logs.log, (err) => process.stderr.write(`${describeError(err)}\n`), { observers: [logs.observer] });
+  const running = await startServe(config, logs.log, (err) => process.stderr.write(`${describeError(err)}\n`), { observers: [logs.observer] })
+    .catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
+      throw new UsageError(`Cannot listen: ${(err as Error).message}. Choose other ports or addresses (--port, --admin-port, --ip, --admin-ip, or the config file); the tenant and admin ports must differ.`);
+    });
   const workers = running.platform.store.listWorkers().length;
   process.stdout.write([
     `Islet is serving ${workers} worker${workers === 1 ? '' : 's'} with ${config.engines === 0 ? 'isolates in-process' : `${config.engines} engine process${config.engines === 1 ? '' : 'es'}`}; data in ${config.dataDir}`,

@@ -148,23 +148,25 @@ export function parseLogFormat(where: string, value: unknown): LogFormat {
 }
 
 type Table = Record<string, unknown>;
+/** A value as the config wrote it: NaN and inf are numbers TOML allows, which JSON would show as null. */
+const shown = (value: unknown): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
 const isTable = (v: unknown): v is Table => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function integer(where: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ServeConfigError(`${where} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    throw new ServeConfigError(`${where} must be an integer from ${min} to ${max}, got ${shown(value)}`);
   }
   return value;
 }
 
 function fraction(where: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new ServeConfigError(`${where} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new ServeConfigError(`${where} must be a number from 0 to 1, got ${shown(value)}`);
   return value;
 }
 
 function price(where: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1e9) {
-    throw new ServeConfigError(`${where} must be a number from 0 to 1000000000, got ${JSON.stringify(value)}`);
+    throw new ServeConfigError(`${where} must be a number from 0 to 1000000000, got ${shown(value)}`);
   }
   return value;
 }
