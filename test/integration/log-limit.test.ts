@@ -15,9 +15,10 @@ test('lines beyond the budget are dropped per worker and counted when logging ca
   assert.deepEqual(sink.lines.map((l) => [l.worker, l.message.length]), [['noisy', 100], ['noisy', 100], ['quiet', 11]]);
   clock = 2_000; // two seconds: 200 bytes of budget back
   log.console('noisy', 't1', 2, 'back');
-  assert.deepEqual(sink.lines.slice(3).map((l) => [l.level, l.message]), [
-    ['platform', '3 log lines were dropped: the worker logged more than 100 bytes per second.'],
-    [2, 'back'],
+  assert.deepEqual(sink.lines.slice(3).map((l) => [l.level, l.traceId, l.message]), [
+    // The lines dropped were not t1's: the note belongs to no request.
+    ['platform', null, '3 log lines were dropped: the worker logged more than 100 bytes per second.'],
+    [2, 't1', 'back'],
   ]);
 });
 
@@ -33,6 +34,21 @@ test('a worker logging megabytes in a loop gets its response, and the log holds 
     const bytes = server.logs.lines.reduce((sum, l) => sum + l.message.length, 0);
     assert.ok(bytes <= 1024 * 1024 + 64 * 1024 + 200, `${bytes} bytes reached the log`);
     assert.ok(server.logs.lines.every((l) => l.message.length <= 64 * 1024 + 64), 'every line is cut to 64 KiB');
+  } finally {
+    await server.close();
+  }
+});
+
+test('a line cut for length says exactly how many characters were cut', async () => {
+  const server = await startWorkers([{ name: 'long', code: `export default { fetch() { console.log('y'.repeat(100_000)); return new Response('ok'); } }` }]);
+  try {
+    assert.equal(await (await server.fetch('/')).text(), 'ok');
+    const lines = server.logs.lines.filter((l) => l.level !== 'platform');
+    assert.equal(lines.length, 1);
+    const match = /^(y+)\.\.\. \[(\d+) more characters cut\]$/.exec(lines[0]!.message);
+    assert.ok(match !== null, lines[0]!.message.slice(-80));
+    assert.equal(match[1]!.length + Number(match[2]), 100_000, 'kept plus cut is the whole line');
+    assert.ok(lines[0]!.message.length <= 64 * 1024);
   } finally {
     await server.close();
   }

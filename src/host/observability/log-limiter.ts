@@ -38,7 +38,8 @@ export function limitLogs(sink: LogSink, budget: LogBudget = DEFAULT_LOG_BUDGET,
     }
     bucket.tokens -= line.length;
     if (bucket.dropped > 0) {
-      sink.workerError(worker, traceId, `${bucket.dropped} log line${bucket.dropped === 1 ? ' was' : 's were'} dropped: the worker logged more than ${budget.bytesPerSecond} bytes per second.`);
+      // The dropped lines may be other requests' than the one logging now: the note is the worker's.
+      sink.workerError(worker, null, `${bucket.dropped} log line${bucket.dropped === 1 ? ' was' : 's were'} dropped: the worker logged more than ${budget.bytesPerSecond} bytes per second.`);
       bucket.dropped = 0;
     }
     return line;

@@ -75,9 +75,10 @@ export function format(args: unknown[]): string {
   return out;
 }
 
-// The host cuts longer lines anyway; cutting here keeps a megabyte-long line from being copied out
-// of the isolate at all.
-const MAX_LINE = 64 * 1024;
+// The host cuts lines past 64 KiB anyway; cutting here keeps a megabyte-long line from being copied
+// out of the isolate at all. The cut line with its note stays under the host's limit, so the host does
+// not cut the note off and count only its own cut.
+const MAX_LINE = 64 * 1024 - 64;
 
 function writer(level: LogLevelCode) {
   return (...args: unknown[]): void => {
