@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DURATION_BUCKETS } from '../../src/host/observability/metrics/platform-metrics.js';
+import { parseExposition, sampleValue as value, type Sample } from '../helpers/exposition.js';
 import { startTestServe, TOKEN, type TestServe } from '../helpers/serve.js';
 
 const ALPHA = `export default { fetch(request) {
@@ -15,28 +16,6 @@ const SLEEPY = `export default { async fetch() { await new Promise((r) => setTim
 
 // Prices chosen so each figure is easy to check: $1 a request, $1 a CPU ms, $1 a GB-second.
 const PRICES = { perMillionRequests: 1_000_000, perMillionCpuMs: 1_000_000, perGbSecond: 1 };
-
-interface Sample { name: string; labels: Record<string, string>; value: number }
-
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(match !== null, `not an exposition line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
-    samples.push({ name: match[1]!, labels, value: match[3] === '+Inf' ? Infinity : Number(match[3]) });
-  }
-  return samples;
-}
-
-/** The one sample with this name whose labels include `labels`; undefined when there is none. */
-function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  assert.ok(found.length <= 1, `${name} ${JSON.stringify(labels)} matches ${found.length} samples`);
-  return found[0]?.value;
-}
 
 async function scrape(serve: TestServe, token: string | null = TOKEN): Promise<Response> {
   return fetch(`${serve.adminUrl}/metrics`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });

@@ -4,14 +4,13 @@
 // in batches, each written whole or not at all, with progress, and a failure says which batches were
 // written so the user knows where things stand.
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import { checkBulkDelete, checkBulkPut, type KvBulkItem } from '../../host/bindings/kv/kv-bulk-checks.js';
 import type { KvWrite } from '../../host/storage/kv/kv-store.js';
 import { AdminError } from '../admin-client.js';
 import { adminClient, workerName } from '../admin-options.js';
 import { UsageError, parse } from '../args.js';
 import { bulkProgress, formatCount } from '../bulk-progress.js';
-import { InputCancelled } from '../read-secret.js';
+import { confirm } from '../confirm.js';
 import { openNamespace } from './kv-namespace.js';
 
 /**
@@ -214,16 +213,6 @@ function outcome(start: number, err: unknown, verb: string): string {
   const before = start === 0 ? `Nothing before this batch was ${verb}` : `Items 0 to ${formatCount(start - 1)} (${keys(start)}) were ${verb}`;
   const batch = unanswered ? `this batch may or may not have been ${verb} (no answer came)` : `none of this batch was (a batch is ${verb} whole or not at all)`;
   return `${before}; ${batch}; nothing after it was.`;
-}
-
-async function confirm(question: string): Promise<void> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await prompt.question(question);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new InputCancelled('Cancelled; nothing was deleted.');
-  } finally {
-    prompt.close();
-  }
 }
 
 function keys(count: number): string {

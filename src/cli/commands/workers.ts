@@ -1,10 +1,9 @@
 // islet workers list|get|delete: what islet serve runs, who owns it, and which versions take its traffic.
-import { createInterface } from 'node:readline/promises';
 import { formatTable, formatTraffic } from '../admin-format.js';
 import { ADMIN_OPTIONS, ADMIN_OPTIONS_HELP, adminClient, printJson } from '../admin-options.js';
 import type { TriggerSummary, WorkerSummary } from '../admin-responses.js';
 import { UsageError, parse } from '../args.js';
-import { InputCancelled } from '../read-secret.js';
+import { confirm } from '../confirm.js';
 
 export const WORKERS_HELP = `islet workers <command> [options]
 
@@ -81,14 +80,4 @@ function describeTrigger(trigger: TriggerSummary): string {
   const last = trigger.lastRun === null ? 'never run'
     : `last run ${trigger.lastRun.outcome} at ${trigger.lastRun.startedAt} (${trigger.lastRun.durationMs} ms)`;
   return `${trigger.cron} (${next}; ${last})`;
-}
-
-async function confirm(question: string): Promise<void> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await prompt.question(question);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new InputCancelled('Cancelled; nothing was deleted.');
-  } finally {
-    prompt.close();
-  }
 }
