@@ -64,7 +64,7 @@ const server = createHttpFront({ route: () => worker });
 const { port } = await listen(server, 0, '127.0.0.1');
 const url = (path: string) => `http://127.0.0.1:${port}${path}`;
 const generator = pickGenerator();
-const log = (line: string) => process.stderr.write(`${line}\n`);
+const log = (line: string) => process.stdout.write(`${line}\n`);
 
 try {
   const results: Record<string, LoadResult & { cpuUsPerRequest: number }> = {};
