@@ -2,6 +2,7 @@
 // isolated-vm: everything above it deals in plain values and the outcomes defined here.
 import ivm from 'isolated-vm';
 import { setFlagsFromString } from 'node:v8';
+import './exit-past-teardown.js';
 import { BRIDGE_GLOBAL, BUILTIN_MODULES, BUILTIN_MODULES_KEY, ENTRIES_GLOBAL, ENTRY_NAMES, type EntryName, type HostReply } from '../../../shared/boundary.js';
 import { createEntryGuard, ENTRY_THREW } from './entry-guard.js';
 import type { RuntimeImage } from './runtime-image.js';
