@@ -203,10 +203,28 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-/** 413, then the connection closes: the rest of an oversized body is never read. */
+/** How long a client still sending an oversized body is read from after its 413, before the connection is cut. */
+const LINGER_MS = 5_000;
+
+/**
+ * 413, then the connection closes. Not at once: closing a socket with the client's upload unread
+ * makes the kernel answer it with a reset, which can destroy the 413 before the client reads it (the
+ * lingering close of RFC 9112 §9.6). Node closes a `connection: close` response's socket fully once it
+ * is written (destroySoon); here it is only half-closed, what else the client sends is read and
+ * dropped, and the connection is cut if the client is still sending after LINGER_MS.
+ */
 function tooLarge(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket !== null) socket.destroySoon = () => { socket.end(); };
   res.writeHead(413, ['content-type', 'text/plain;charset=UTF-8', 'connection', 'close']);
-  res.end(`Request body exceeds the limit of ${MAX_REQUEST_BODY} bytes.\n`, () => res.socket?.destroy());
+  res.end(`Request body exceeds the limit of ${MAX_REQUEST_BODY} bytes.\n`, () => {
+    if (socket === null || socket.destroyed) return;
+    res.req.removeAllListeners('data');
+    res.req.resume();
+    const cut = setTimeout(() => socket.destroy(), LINGER_MS);
+    cut.unref();
+    socket.once('close', () => clearTimeout(cut));
+  });
 }
 
 function plain(res: ServerResponse, status: number, message: string): void {
