@@ -1,14 +1,16 @@
 // The `observability` section: what metrics, the dashboard's history, tails and the JSON request log
 // cost warm hello-world requests, with versus without, on `islet serve`'s real server. On a shared
-// machine two runs of the same server differ by several percent, and so do two processes started
-// alike (where their memory landed, what the JIT made of them): more than what is being measured.
-// So two servers of each variant run side by side, and rounds load each in turn for a short while,
-// the order rotating, so that whatever the machine is doing falls on all of them alike; a round's
-// figure is the ratio of the variants' summed throughput, and the median round is reported. Three
-// figures, from least to most sensitive to a noisy machine:
+// machine two processes started alike differ by several percent (where their memory landed, what the
+// JIT made of them), more than what is being measured, so servers are not compared with each other:
+// each server is loaded observing and not observing in turn (switched inside the process), and its
+// ratio is the figure. Two servers of each variant run side by side, rounds load each in turn for a
+// short while, the order rotating, so that whatever the machine is doing falls on all of them alike;
+// the median of the ratios is reported. Three figures, from least to most sensitive to a noisy machine:
 // - the observers' own CPU per request, timed in this process (the chain every request goes through);
 // - the servers' CPU per request (each process and its engines, from /proc);
-// - throughput, as the median of the rounds' on / off ratios.
+// - throughput, as the median of the servers' observing / not observing ratios.
+// What observing costs per second rather than per request (the dashboard's sampling, Prometheus
+// scrapes) is included only as far as the scrape each second while observing goes.
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,33 +31,35 @@ import { NODE_FLAGS } from './targets.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * off: no observer at all. on: all of them, the request log's lines formatted and written to /dev/null,
- * which is what Islet itself spends. on+file: the same, the log appended to a file on this machine's
- * disk, which adds what the kernel spends storing it (where the log goes is the operator's choice).
- * on+sampled: as on, with `request_log_sampling = 0.1`.
+ * Servers of three kinds, each measured with observing on against itself with observing off. on: the
+ * request log's lines formatted and written to /dev/null, which is what Islet itself spends. on+file:
+ * the log appended to a file on this machine's disk, which adds what the kernel spends storing it
+ * (where the log goes is the operator's choice). on+sampled: `request_log_sampling = 0.1`.
  */
-type Variant = 'off' | 'on' | 'on+file' | 'on+sampled';
-const VARIANTS: readonly Variant[] = ['on', 'off', 'on+file', 'on+sampled'];
-const perVariant = <T>(make: () => T): Record<Variant, T> => ({ 'off': make(), 'on': make(), 'on+file': make(), 'on+sampled': make() });
+type Variant = 'on' | 'on+file' | 'on+sampled';
+const VARIANTS: readonly Variant[] = ['on', 'on+file', 'on+sampled'];
+type State = 'off' | 'on';
+const perVariant = <T>(make: () => T): Record<Variant, T> => ({ 'on': make(), 'on+file': make(), 'on+sampled': make() });
 
-export interface ObservabilityRound { variant: Variant; rps: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number; errors: number }
+export interface ObservabilityRound { variant: Variant; observing: State; rps: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number; errors: number }
 
 export interface ObservabilityResult {
   engines: number;
   rounds: ObservabilityRound[];
-  /** Per variant: median throughput of one server, and CPU per request over all rounds. */
-  off: VariantFigures;
+  /** The `on` servers with observing off: the baseline. */
+  off: { rps: number; cpuUsPerRequest: number };
   on: VariantFigures;
   onFile: VariantFigures;
   onSampled: VariantFigures;
 }
 
 export interface VariantFigures {
+  /** Median throughput of one server, observing. */
   rps: number;
   cpuUsPerRequest: number;
-  /** Median over rounds of this variant's throughput / off's: 0.97 is 3% fewer requests per second. */
+  /** Median over rounds and servers of throughput observing / not observing: 0.97 is 3% fewer requests per second. */
   rpsRatio: number;
-  /** CPU per request, this variant / off. */
+  /** CPU per request, observing / not, over all rounds. */
   cpuRatio: number;
 }
 
@@ -119,18 +123,20 @@ async function observerCost(): Promise<number> {
   return median(samples);
 }
 
-interface Running { variant: Variant; url: string; child: Child; stop(): Promise<void> }
+interface Running { variant: Variant; url: string; control: string; child: Child; stop(): Promise<void> }
 
 async function start(variant: Variant, engines: number, dir: string): Promise<Running> {
   const port = await freePort();
+  const controlPort = await freePort();
   const dataDir = mkdtempSync(join(dir, 'data-'));
   const child = startChild(process.execPath, [...NODE_FLAGS, join(here, 'servers', 'islet-serve-observability.ts')], {
-    PORT: String(port), DATA_DIR: dataDir, ENGINES: String(engines), OBSERVABILITY: variant === 'off' ? 'off' : 'on',
+    PORT: String(port), CONTROL_PORT: String(controlPort), DATA_DIR: dataDir, ENGINES: String(engines),
     LOG_FILE: variant === 'on+file' ? join(dir, `requests-${port}.log`) : '/dev/null', REQUEST_LOG_SAMPLING: variant === 'on+sampled' ? '0.1' : '1',
   });
   const stop = async () => { await stopChild(child, 5_000); rmSync(dataDir, { recursive: true, force: true }); };
   const url = `http://127.0.0.1:${port}/`;
   await waitForPort(port, child);
+  await waitForPort(controlPort, child);
   // `islet serve` listens before the bench's deploy of hello-world is done: until then it answers 404.
   for (let tries = 0; ; tries++) {
     const response = await fetch(url);
@@ -139,10 +145,15 @@ async function start(variant: Variant, engines: number, dir: string): Promise<Ru
     if (response.status !== 404 || tries === 100) { await stop(); throw new Error(`observability ${variant}: answered ${response.status} ${body}`); }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { variant, url, child, stop };
+  return { variant, url, control: `http://127.0.0.1:${controlPort}`, child, stop };
 }
 
-/** Servers of each variant that run side by side, so that no one process's luck decides the result. */
+async function observe(server: Running, state: State): Promise<void> {
+  const answer = await (await fetch(`${server.control}/${state}`)).text();
+  if (answer !== state) throw new Error(`observability ${server.variant}: asked to turn observing ${state}, it is ${answer}`);
+}
+
+/** Servers of each variant, so that no one process's luck decides the result. */
 const PER_VARIANT = 2;
 
 export async function measureObservability(options: {
@@ -158,35 +169,44 @@ export async function measureObservability(options: {
       const running: Running[] = [];
       try {
         for (let i = 0; i < PER_VARIANT; i++) for (const variant of VARIANTS) running.push(await start(variant, engines, dir));
-        for (const server of running) await load(server.url, options.warmupS);
+        for (const server of running) {
+          for (const state of ['on', 'off'] as const) { await observe(server, state); await load(server.url, options.warmupS / 2); }
+        }
         const rounds: ObservabilityRound[] = [];
         const ratios = perVariant((): number[] => []);
-        const cpu = perVariant(() => ({ micros: 0, requests: 0 }));
+        const cpu = perVariant(() => ({ off: { micros: 0, requests: 0 }, on: { micros: 0, requests: 0 } }));
         for (let round = 0; round < options.rounds; round++) {
-          const rps = perVariant(() => 0);
+          const rps = perVariant(() => ({ off: 0, on: 0 }));
           for (let k = 0; k < running.length; k++) {
             const server = running[(round + k) % running.length]!;
-            const cpuBefore = treeCpuMicros(server.child.pid);
-            const result = await load(server.url, options.durationS);
-            const micros = treeCpuMicros(server.child.pid) - cpuBefore;
-            cpu[server.variant].micros += micros;
-            cpu[server.variant].requests += result.requests;
-            rps[server.variant] += result.rps;
-            rounds.push({ variant: server.variant, rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, cpuUsPerRequest: micros / result.requests, errors: result.errors });
+            // Off first in one round, on first in the next: neither always meets a machine just woken.
+            const states: State[] = (round + k) % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+            const got = { off: 0, on: 0 };
+            for (const state of states) {
+              await observe(server, state);
+              const cpuBefore = treeCpuMicros(server.child.pid);
+              const result = await load(server.url, options.durationS);
+              const micros = treeCpuMicros(server.child.pid) - cpuBefore;
+              cpu[server.variant][state].micros += micros;
+              cpu[server.variant][state].requests += result.requests;
+              got[state] = result.rps;
+              rps[server.variant][state] += result.rps;
+              rounds.push({ variant: server.variant, observing: state, rps: result.rps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, cpuUsPerRequest: micros / result.requests, errors: result.errors });
+            }
+            ratios[server.variant].push(got.on / got.off);
           }
-          for (const variant of VARIANTS) ratios[variant].push(rps[variant] / rps.off);
-          options.log(`  engines ${engines} round ${round + 1}/${options.rounds}: per server off ${(rps.off / PER_VARIANT).toFixed(0)} req/s, `
-            + VARIANTS.filter((v) => v !== 'off').map((v) => `${v} ${(rps[v] / PER_VARIANT).toFixed(0)} (${pct(rps[v] / rps.off)})`).join(', '));
+          options.log(`  engines ${engines} round ${round + 1}/${options.rounds}: per server, observing / not: `
+            + VARIANTS.map((v) => `${v} ${(rps[v].on / PER_VARIANT).toFixed(0)} / ${(rps[v].off / PER_VARIANT).toFixed(0)} req/s (${pct(rps[v].on / rps[v].off)})`).join(', '));
         }
-        const offCpu = cpu.off.micros / cpu.off.requests;
-        const of = (variant: Variant): VariantFigures => {
-          const cpuUsPerRequest = cpu[variant].micros / cpu[variant].requests;
-          return {
-            rps: median(rounds.filter((r) => r.variant === variant).map((r) => r.rps)),
-            cpuUsPerRequest, rpsRatio: median(ratios[variant]), cpuRatio: cpuUsPerRequest / offCpu,
-          };
-        };
-        servers.push({ engines, rounds, off: of('off'), on: of('on'), onFile: of('on+file'), onSampled: of('on+sampled') });
+        const perRequest = (c: { micros: number; requests: number }) => c.micros / c.requests;
+        const of = (variant: Variant): VariantFigures => ({
+          rps: median(rounds.filter((r) => r.variant === variant && r.observing === 'on').map((r) => r.rps)),
+          cpuUsPerRequest: perRequest(cpu[variant].on),
+          rpsRatio: median(ratios[variant]),
+          cpuRatio: perRequest(cpu[variant].on) / perRequest(cpu[variant].off),
+        });
+        const off = { rps: median(rounds.filter((r) => r.variant === 'on' && r.observing === 'off').map((r) => r.rps)), cpuUsPerRequest: perRequest(cpu.on.off) };
+        servers.push({ engines, rounds, off, on: of('on'), onFile: of('on+file'), onSampled: of('on+sampled') });
       } finally {
         await Promise.all(running.map((server) => server.stop()));
       }
@@ -201,14 +221,14 @@ const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).to
 
 export function renderObservability(report: ObservabilityReport): string {
   const lines = [
-    'Observability overhead (metrics, dashboard history, tails, JSON request log; with vs without, side by side)',
+    'Observability overhead (metrics, dashboard history, tails, JSON request log; each server observing vs not, in turn)',
     `  observer chain alone: ${report.observersUsPerRequest.toFixed(2)} µs CPU per request`,
   ];
   const figures = (name: string, v: VariantFigures) => `${name} ${v.rps.toFixed(0)} req/s (median round ${pct(v.rpsRatio)}), `
     + `CPU ${v.cpuUsPerRequest.toFixed(1)} µs/request (${pct(v.cpuRatio)})`;
   for (const s of report.servers) {
-    lines.push(`  engines ${s.engines}, ${s.rounds.length / (VARIANTS.length * PER_VARIANT)} rounds of ${VARIANTS.length * PER_VARIANT} servers: `
-      + `off ${s.off.rps.toFixed(0)} req/s, CPU ${s.off.cpuUsPerRequest.toFixed(1)} µs/request`);
+    lines.push(`  engines ${s.engines}, ${s.rounds.length / (2 * VARIANTS.length * PER_VARIANT)} rounds of ${VARIANTS.length * PER_VARIANT} servers: `
+      + `not observing ${s.off.rps.toFixed(0)} req/s, CPU ${s.off.cpuUsPerRequest.toFixed(1)} µs/request`);
     lines.push(`    ${figures('on (log to /dev/null)', s.on)}`);
     lines.push(`    ${figures('on (log to a file)', s.onFile)}`);
     lines.push(`    ${figures('on (1 in 10 request lines)', s.onSampled)}`);

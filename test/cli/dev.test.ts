@@ -145,3 +145,24 @@ test('.dev.vars edits reload the worker', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a name islet deploy would refuse is served, with a note saying so before the first deploy', async () => {
+  const entry = `export default { fetch() { return new Response('ok'); } };\n`;
+  const dir = makeProject({ 'wrangler.toml': 'name = "My_Shop"\nmain = "index.js"\n', 'index.js': entry });
+  const server = await startIslet(['dev', '--port', '0'], dir);
+  try {
+    assert.equal(await (await fetch(server.url)).text(), 'ok');
+    assert.match(server.output(), /Note: islet deploy will refuse the name "My_Shop": a worker name is 1 to 63 lower-case letters/);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const fine = makeProject({ 'wrangler.toml': 'name = "my-shop"\nmain = "index.js"\n', 'index.js': entry });
+  const quiet = await startIslet(['dev', '--port', '0'], fine);
+  try {
+    assert.doesNotMatch(quiet.output(), /will refuse/);
+  } finally {
+    await quiet.stop();
+    rmSync(fine, { recursive: true, force: true });
+  }
+});

@@ -148,8 +148,8 @@ describe('DeploymentStore: versions', () => {
     assert.equal(store.createVersion(input('shop', { tenant: 'acme' })).number, 3);
     fails(() => store.createVersion(input('shop', { tenant: 'evil' })), 'conflict', 'worker "shop" belongs to tenant "acme"; a worker\'s tenant cannot change');
     assert.equal(store.listVersions('shop').length, 3);
-    fails(() => store.createVersion(input('Shop')), 'invalid_request', '"Shop" is not a valid worker name');
-    fails(() => store.createVersion(input('shop2', { tenant: 'A' })), 'invalid_request', '"A" is not a valid tenant name');
+    fails(() => store.createVersion(input('Shop')), 'invalid_request', /^"Shop" is not a valid worker name: use 1 to 63 lower-case letters/);
+    fails(() => store.createVersion(input('shop2', { tenant: 'A' })), 'invalid_request', /^"A" is not a valid tenant name: use 1 to 63 lower-case letters/);
   });
 
   test('a new worker does not join an existing tenant by default; naming the tenant joins it', (t) => {

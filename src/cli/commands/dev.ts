@@ -2,6 +2,7 @@
 //           [--allow-egress CIDR|HOST]
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { NAME_PATTERN, NAME_RULE } from '../../host/control/model.js';
 import { Islet } from '../../host/islet.js';
 import type { ResidentWorker } from '../../host/isolates/resident-worker.js';
 import { TextLogSink } from '../../host/observability/log-sink.js';
@@ -122,6 +123,8 @@ export async function dev(argv: string[]): Promise<number> {
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const bindings = bindingLines(first).map((line) => `  ${line}`);
   say(`Serving ${first.name} from ${relative(cwd, first.main) || first.main}`);
+  // Served all the same, as wrangler dev does; said now rather than at the first deploy.
+  if (!NAME_PATTERN.test(first.name)) say(`Note: islet deploy will refuse the name "${first.name}": a worker name is ${NAME_RULE}.`);
   if (bindings.length > 0) say(`Bindings:\n${bindings.join('\n')}\nLocal state in ${relative(cwd, dataDir) || dataDir}`);
   if (dashboard !== null) {
     dashboard.start();

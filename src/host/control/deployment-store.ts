@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { ControlError } from './control-error.js';
 import { isBindingName, MAX_ENV_VALUE_BYTES, parseVersionSplit, stickyOf } from './deploy-request.js';
-import { NAME_PATTERN, type Deployment, type StickyBy, type VersionConfig, type WorkerRecord, type WorkerVersion } from './model.js';
+import { NAME_PATTERN, NAME_RULE, type Deployment, type StickyBy, type VersionConfig, type WorkerRecord, type WorkerVersion } from './model.js';
 import { parseRoutePattern } from './route-pattern.js';
 
 /** A version without its code and source map: what listings show (a bundle may be 25 MiB). */
@@ -160,8 +160,8 @@ export class DeploymentStore {
    * to other workers, whose KV data the new one must not read by accident.
    */
   createVersion(input: CreateVersionInput): WorkerVersion {
-    if (!NAME_PATTERN.test(input.worker)) throw new ControlError('invalid_request', `"${input.worker}" is not a valid worker name`);
-    if (input.tenant !== null && !NAME_PATTERN.test(input.tenant)) throw new ControlError('invalid_request', `"${input.tenant}" is not a valid tenant name`);
+    if (!NAME_PATTERN.test(input.worker)) throw new ControlError('invalid_request', `"${input.worker}" is not a valid worker name: use ${NAME_RULE}`);
+    if (input.tenant !== null && !NAME_PATTERN.test(input.tenant)) throw new ControlError('invalid_request', `"${input.tenant}" is not a valid tenant name: use ${NAME_RULE}`);
     return this.#transaction(() => {
       const now = new Date().toISOString();
       const existing = this.#get('SELECT tenant FROM workers WHERE name = ?', input.worker);

@@ -5,6 +5,8 @@ import type { AnalyticsDatasetConfig, DurableObjectBindingConfig, DurableObjectM
 
 /** Worker and tenant names: what Cloudflare allows for script names, lower-case. */
 export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/;
+/** NAME_PATTERN in words, for errors. */
+export const NAME_RULE = '1 to 63 lower-case letters, digits, "-" or "_", starting with a letter or digit';
 
 /** Per-worker limits `islet serve` enforces; the first four are enforced inside engines as in `islet dev`. */
 export interface ServeLimits extends WorkerLimits {

@@ -19,6 +19,7 @@ import { tailRoute } from './admin/tail-route.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { SchedulerClock } from '../scheduling/cron-scheduler.js';
 import { createHttpFront, listen } from './http-front.js';
+import { ObserverBatch } from '../observability/observer-batch.js';
 import { dashboardPages } from './dashboard/dashboard-pages.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 
@@ -72,12 +73,9 @@ export async function startServe(config: ServeConfig, log: LogSink, onError: (er
   const otlpUrl = config.observability.otlpTracesUrl;
   const otlp = otlpUrl === null ? null
     : new OtlpTraceExporter({ url: otlpUrl, serviceName: process.env.OTEL_SERVICE_NAME || 'islet', headers: config.observability.otlpHeaders ?? {}, onProblem: notice });
-  const observers = [...extra.observers ?? [], ...(otlp === null ? [] : [otlp])];
+  const batch = new ObserverBatch([metrics.requests, dashboard, tail, ...extra.observers ?? [], ...(otlp === null ? [] : [otlp])], onError);
   try {
-    platform = await Platform.open(config, dashboard.sink(tail.tee(log)), { request: (outcome) => {
-      metrics.requests.request(outcome); dashboard.request(outcome); tail.request(outcome);
-      for (const observer of observers) observer.request(outcome);
-    } }, extra.schedulerClock);
+    platform = await Platform.open(config, dashboard.sink(tail.tee(log)), batch, extra.schedulerClock);
   } catch (err) {
     unlock();
     throw err;
@@ -109,6 +107,7 @@ export async function startServe(config: ServeConfig, log: LogSink, onError: (er
         tail.close();
         const stopped = Promise.all([closeServer(front), closeServer(admin)]);
         await platform.shutdown(graceMs);
+        batch.deliver();
         // The last spans go out, but a collector that does not answer must not hold the exit up.
         if (otlp !== null) await Promise.race([otlp.close(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
         front.closeAllConnections();

@@ -31,6 +31,7 @@ export class BatchedLines {
   #writing: Buffer | null = null;
   #dropped = 0;
   #failed = false;
+  #beforeFlush: (() => void) | null = null;
 
   constructor(fd: number, maxBuffered = MAX_BUFFERED) {
     this.#fd = fd;
@@ -46,6 +47,18 @@ export class BatchedLines {
     }
     this.#append(line);
     if (this.#writing === null) this.#schedule();
+  }
+
+  /**
+   * `produce` writes lines that were put off until a batch goes (see JsonLog.request); it is called
+   * before each batch is taken, and `wake` says it has something, so that a batch is scheduled.
+   */
+  beforeFlush(produce: () => void): void {
+    this.#beforeFlush = produce;
+  }
+
+  wake(): void {
+    if (!this.#failed) this.#schedule();
   }
 
   #append(line: string): void {
@@ -92,6 +105,9 @@ export class BatchedLines {
   }
 
   #flush(): void {
+    // Lines put off are made even while a write is on its way, so they count against the bound; made
+    // before the flag is cleared, they do not schedule another batch.
+    this.#beforeFlush?.();
     this.#scheduled = false;
     if (this.#writing !== null || this.#failed) return;
     const data = this.#take();
@@ -118,6 +134,7 @@ export class BatchedLines {
 
   /** Resolves once every line written so far is out (or can no longer be). */
   async drain(): Promise<void> {
+    this.#beforeFlush?.();
     while (!this.#failed && (this.#writing !== null || this.#pendingBytes > 0 || this.#dropped > 0)) {
       if (this.#writing === null && !this.#scheduled) this.#flush();
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -70,13 +70,17 @@ export class RecentErrors implements PlatformObserver {
   }
 
   request(outcome: RequestOutcome): void {
-    const logs = this.#pending.get(outcome.traceId) ?? [];
-    this.#pending.delete(outcome.traceId);
+    // Most requests log nothing and succeed: they cost a size check.
+    let logs: ErrorLogLine[] | undefined;
+    if (this.#pending.size !== 0) {
+      logs = this.#pending.get(outcome.traceId);
+      if (logs !== undefined) this.#pending.delete(outcome.traceId);
+    }
     if (outcome.failure === null && outcome.status < 500) return;
     const { host, path } = hostAndPath(outcome.url);
     const entry: RecentErrorJson = {
       time: Date.now(), worker: outcome.worker, version: outcome.version, method: outcome.method, host, path,
-      status: outcome.status, failure: outcome.failure, durationMs: outcome.durationMs, traceId: outcome.traceId, logs,
+      status: outcome.status, failure: outcome.failure, durationMs: outcome.durationMs, traceId: outcome.traceId, logs: logs ?? [],
     };
     this.#ring.push(entry);
     this.#failed.set(entry.traceId, entry);

@@ -4,7 +4,7 @@ import { checkBulkDelete, checkBulkPut, KV_BULK_MAX_PAIRS, KvBulkError } from '.
 import { ControlError } from '../../control/control-error.js';
 import { parseDeployRequest, parseRollbackRequest, parseSplitRequest } from '../../control/deploy-request.js';
 import type { VersionInfo } from '../../control/deployment-store.js';
-import { NAME_PATTERN, type Deployment, type WorkerRecord } from '../../control/model.js';
+import { NAME_PATTERN, NAME_RULE, type Deployment, type WorkerRecord } from '../../control/model.js';
 import { costOf, type UsageSource } from '../../observability/metrics/cost-model.js';
 import type { Platform } from '../../platform/platform.js';
 import { errorReply, type AdminReply, type AdminRequest, type AdminRoute } from './admin-http.js';
@@ -17,7 +17,7 @@ const ok = (json: unknown, status = 200): AdminReply => ({ status, json });
 function workerName(request: AdminRequest): string {
   const name = request.params[0]!;
   if (!NAME_PATTERN.test(name)) {
-    throw new ControlError('invalid_request', `"${name}" is not a valid worker name: use 1 to 63 lower-case letters, digits, "-" or "_", starting with a letter or digit`);
+    throw new ControlError('invalid_request', `"${name}" is not a valid worker name: use ${NAME_RULE}`);
   }
   return name;
 }
