@@ -170,7 +170,7 @@ export async function measureObservability(options: {
       try {
         for (let i = 0; i < PER_VARIANT; i++) for (const variant of VARIANTS) running.push(await start(variant, engines, dir));
         for (const server of running) {
-          for (const state of ['on', 'off'] as const) { await observe(server, state); await load(server.url, options.warmupS / 2); }
+          for (const state of ['on', 'off'] as const) { await observe(server, state); await load(server.url, Math.max(1, Math.round(options.warmupS / 2))); }
         }
         const rounds: ObservabilityRound[] = [];
         const ratios = perVariant((): number[] => []);
