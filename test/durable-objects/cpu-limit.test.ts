@@ -3,6 +3,7 @@
 // reset."), which can catch it and carry on. @see https://developers.cloudflare.com/durable-objects/best-practices/error-handling/
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { WebSocket } from 'ws';
 import type { RequestOutcome } from '../../src/host/observability/platform-observer.js';
 import { startWorker, type WorkerServer } from '../helpers/worker-server.js';
 import { startTestServe } from '../helpers/serve.js';
@@ -15,7 +16,15 @@ let callerRequests = 0;
 export class Spinner extends DurableObject {
   constructor(ctx, env) { super(ctx, env); this.calls = 0; }
   async spin() { await this.ctx.storage.put('unconfirmed', true); for (;;) {} }
-  async fetch(request) { for (;;) {} }
+  async fetch(request) {
+    if (request.headers.get('upgrade') === 'websocket') {
+      const [client, server] = Object.values(new WebSocketPair());
+      server.accept();
+      server.addEventListener('message', (event) => server.send('echo ' + event.data));
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    for (;;) {}
+  }
   async bump() { this.calls++; const n = ((await this.ctx.storage.get('n')) ?? 0) + 1; await this.ctx.storage.put('n', n); return { stored: n, inMemory: this.calls }; }
   async unconfirmed() { return (await this.ctx.storage.get('unconfirmed')) ?? null; }
 }
@@ -26,6 +35,7 @@ export default {
     const stub = env.SPINNER.getByName(url.searchParams.get('name') ?? 'a');
     // Served at / here and under /<worker>/ in islet serve.
     if (url.pathname.endsWith('/uncaught')) return await stub.fetch('https://object/');
+    if (url.pathname.endsWith('/ws')) return stub.fetch(request);
     if (url.pathname.endsWith('/bump')) return Response.json(await stub.bump());
     if (url.pathname.endsWith('/unconfirmed')) return Response.json(await stub.unconfirmed());
     const caught = [];
@@ -67,6 +77,19 @@ describe('a Durable Object past its CPU limit', () => {
     await json('/spin?name=b');
     assert.deepEqual(await json('/bump?name=b'), { stored: 3, inMemory: 1 });
     assert.equal(await json('/unconfirmed?name=b'), null);
+  });
+
+  test('a socket accepted with accept() by the reset instance is closed with 1011 and does not hold the object shut', { timeout: 30_000 }, async () => {
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/ws?name=e`);
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+    socket.send('hi');
+    assert.equal(String(await new Promise((resolve) => socket.once('message', resolve))), 'echo hi');
+    await json('/spin?name=e');
+    // Before, the next event waited for the socket's event to end: until the client went away.
+    const bumped = await Promise.race([json('/bump?name=e'), new Promise((resolve) => setTimeout(() => resolve('stalled'), 5_000))]);
+    assert.deepEqual(bumped, { stored: 1, inMemory: 1 });
+    assert.equal(await closed, 1011);
   });
 
   test('other objects of the worker are untouched', { timeout: 30_000 }, async () => {

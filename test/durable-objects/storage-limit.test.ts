@@ -43,6 +43,16 @@ export class Box extends DurableObject {
     try { sql.exec('INSERT INTO wide VALUES (randomblob(1000000))'); } catch (e) { caught = e.message; }
     return { caught };
   }
+  async ownRollback() {
+    await this.ctx.storage.put('unconfirmed', 1);
+    const sql = this.ctx.storage.sql;
+    sql.exec('CREATE TABLE IF NOT EXISTS u (x UNIQUE)');
+    sql.exec('INSERT OR IGNORE INTO u VALUES (1)');
+    let caught = null;
+    try { sql.exec('INSERT OR ROLLBACK INTO u VALUES (1)'); } catch (e) { caught = e.message; }
+    console.log('ownRollback caught: ' + caught);
+    return { caught };
+  }
   async get(key) { return (await this.ctx.storage.get(key)) ?? null; }
   async put(key, value) { await this.ctx.storage.put(key, value); return true; }
 }
@@ -99,6 +109,24 @@ describe('Durable Object storage limit', () => {
     try {
       assert.equal((await call(server, 'a', 'keys')).result, written, 'all of it after a restart');
       assert.equal((await call(server, 'a', 'check')).result, 'ok');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a statement whose own conflict clause rolls everything back reports its own error, not a full disk', { timeout: 60_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'islet-do-limit-'));
+    dirs.push(dataDir);
+    const server = await boxServer(dataDir);
+    try {
+      // The rollback dropped the object's unconfirmed writes, so the object is reset and its caller told so.
+      const result = await call(server, 'r', 'ownRollback');
+      assert.equal(result.ok, false);
+      assert.match(String(result.message), /reset/);
+      const caught = server.logs.lines.find((line) => line.message.startsWith('ownRollback caught: '))?.message;
+      assert.match(String(caught), /UNIQUE constraint failed: u\.x/);
+      assert.doesNotMatch(String(caught), /SQLITE_FULL/);
+      assert.equal((await call(server, 'r', 'get', 'unconfirmed')).result, null);
     } finally {
       await server.close();
     }

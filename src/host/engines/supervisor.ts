@@ -106,6 +106,18 @@ export function engineSlot(workerName: string, engines: number): number {
   return (hash >>> 0) % engines;
 }
 
+/** An engine process's memory besides its isolates' heaps: Node, isolated-vm, SQLite caches. */
+const ENGINE_OWN_MB = 512;
+
+/**
+ * [pool] engine_memory_mb when not set: three quarters of the machine's memory shared among the
+ * engines, but never below what an engine may hold by max_resident_mb plus its own, or a well-behaved
+ * engine on a machine with many cores and little memory would be killed.
+ */
+export function defaultEngineMemoryMb(totalMb: number, engines: number, maxResidentMb: number): number {
+  return Math.max(Math.floor(totalMb * 0.75 / Math.max(1, engines)), maxResidentMb + ENGINE_OWN_MB);
+}
+
 export class Supervisor {
   /** What the engines report of their workers' usage (subrequests, bytes, binding operations), summed since start. */
   readonly usage = new UsageTotals();
@@ -133,7 +145,7 @@ export class Supervisor {
       maxResident: options.maxResident ?? 1000,
       maxResidentMb: options.maxResidentMb ?? 4096,
       ...(options.hangMs !== undefined ? { hangMs: options.hangMs } : {}),
-      memoryLimitMb: options.memoryLimitMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75 / Math.max(1, options.engines)),
+      memoryLimitMb: options.memoryLimitMb ?? defaultEngineMemoryMb(totalmem() / 2 ** 20, options.engines, options.maxResidentMb ?? 4096),
       ...(options.objectStorageMb !== undefined ? { objectStorageMb: options.objectStorageMb } : {}),
       ...(options.codeUpdateMaxDelayMs !== undefined ? { codeUpdateMaxDelayMs: options.codeUpdateMaxDelayMs } : {}),
     };

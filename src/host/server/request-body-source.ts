@@ -54,6 +54,9 @@ export class RequestBodySource implements ByteSource {
       };
       const closed = () => { if (!req.complete) gone(); };
       if (req.readableEnded) { ended(); return; }
+      // Gone before this read began (a body node:http could not parse is answered 400 and its socket
+      // destroyed at once): no event will come, and waiting would hold the worker to its wall-clock limit.
+      if (req.destroyed) { gone(); return; }
       req.on('readable', attempt);
       req.on('end', ended);
       req.on('error', gone);

@@ -54,10 +54,13 @@ export class StorageError extends Error {
  * @see https://developers.cloudflare.com/durable-objects/platform/limits/
  */
 export class StorageFullError extends StorageError {
-  constructor() { super('Error', 'database or disk is full: SQLITE_FULL'); }
+  constructor(message = 'database or disk is full: SQLITE_FULL') { super('Error', message); }
 }
 
-/** The same, but SQLite rolled back every write not yet committed: the object must be reset. */
+/**
+ * SQLite rolled back every write not yet committed: the object must be reset. Full storage does it,
+ * and so does the tenant's own SQL (INSERT OR ROLLBACK, RAISE(ROLLBACK, ...)), whose message is kept.
+ */
 export class WritesLostError extends StorageFullError {}
 
 export interface ObjectStorage {

@@ -80,8 +80,8 @@ export class SizeBound {
 
   /** What a failed write becomes: the savepoint is closed, and a batch SQLite dropped is reported as lost. */
   #failed(err: unknown, guarded: boolean): unknown {
-    if (!this.#db.isTransaction) return new WritesLostError();
     const full = (err as { errcode?: unknown }).errcode === SQLITE_FULL;
+    if (!this.#db.isTransaction) return full || !(err instanceof Error) ? new WritesLostError() : new WritesLostError(err.message);
     if (guarded) {
       // A full database keeps nothing of the write; any other error keeps what ran before it, as without the bound.
       if (full) this.#rollback.run();
