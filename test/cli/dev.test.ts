@@ -146,6 +146,22 @@ test('.dev.vars edits reload the worker', async () => {
   }
 });
 
+test('a .dev.vars created while islet dev runs reloads the worker', async () => {
+  const dir = makeProject({
+    'wrangler.toml': 'name = "vars"\nmain = "index.js"\ncompatibility_date = "2026-11-01"\n\n[vars]\nSECRET = "from-config"\n',
+    'index.js': 'export default { fetch(r, env) { return new Response(env.SECRET) } }',
+  });
+  const server = await startIslet(['dev', '--port', '0'], dir);
+  try {
+    assert.equal(await (await fetch(server.url)).text(), 'from-config');
+    writeFileSync(join(dir, '.dev.vars'), 'SECRET=from-dev-vars\n');
+    await eventually(async () => (await (await fetch(server.url)).text()) === 'from-dev-vars');
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a name islet deploy would refuse is served, with a note saying so before the first deploy', async () => {
   const entry = `export default { fetch() { return new Response('ok'); } };\n`;
   const dir = makeProject({ 'wrangler.toml': 'name = "My_Shop"\nmain = "index.js"\n', 'index.js': entry });

@@ -1,6 +1,5 @@
 // The worker `islet dev` serves: rebuilt and swapped in when its files change. A build or load that
 // fails is reported and the previous version keeps serving, so a typo never takes the server down.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Islet, LoadedProject } from '../islet.js';
 import type { ResidentWorker } from '../isolates/resident-worker.js';
@@ -56,7 +55,7 @@ export class DevWorker {
     if (config.warnings !== undefined && config.warnings.length > 0) this.#events.onWarnings?.(config.warnings);
     // .dev.vars is read with the config, so editing it reloads like editing the config does.
     const devVars = join(config.rootDir, '.dev.vars');
-    const own = [config.main, ...(config.configPath === null ? [] : [config.configPath]), ...(existsSync(devVars) ? [devVars] : [])];
+    const own = [config.main, ...(config.configPath === null ? [] : [config.configPath]), devVars];
     let loaded: LoadedProject;
     try {
       loaded = await this.#islet.loadProject(config);

@@ -1,6 +1,7 @@
 // Watches the files a worker was built from and reports a change once per burst of writes (editors
 // often write a file several times in a row).
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 
 export class FileWatcher {
   readonly #onChange: (file: string) => void;
@@ -18,11 +19,15 @@ export class FileWatcher {
     this.close();
     for (const file of new Set(files)) {
       try {
-        const watcher = watch(file, () => this.#changed(file));
+        const watcher = existsSync(file)
+          ? watch(file, () => this.#changed(file))
+          // Not there (yet): its folder is watched for it, so creating it counts as a change (.dev.vars
+          // written after islet dev started, a deleted import put back).
+          : watch(dirname(file), (_event, name) => { if (name === basename(file)) this.#changed(file); });
         watcher.on('error', () => {});
         this.#watchers.push(watcher);
       } catch {
-        // A file that vanished between bundling and watching: the next reload picks up the new set.
+        // Its folder is gone too: the next reload picks up the new set.
       }
     }
   }
