@@ -134,6 +134,8 @@ describe('exceptions', () => {
     { name: 'reject-async', logged: /Uncaught TypeError: secret-async-detail: token abc123\n\s+at .*reject-async\/index\.js:\d+:\d+/ },
     { name: 'deep-recursion', logged: /Uncaught RangeError: Maximum call stack size exceeded\n\s+at descend \(deep-recursion\/index\.js:\d+:\d+\)/ },
     { name: 'returns-non-response', logged: /Uncaught TypeError: Incorrect type for Promise: the Promise did not resolve to 'Response'\./ },
+    // Not a Response though `instanceof Response` says so: the same error, not an internal one.
+    { name: 'returns-fake-response', logged: /Uncaught TypeError: Incorrect type for Promise: the Promise did not resolve to 'Response'\./ },
   ];
   for (const { name, logged } of cases) {
     test(`${name}: 500 with a generic body, the error logged, worker recovers`, () => withHostile(name, { cpuMs: 50 }, async (server) => {
@@ -146,6 +148,12 @@ describe('exceptions', () => {
       assert.equal(await recovers(server, name), `${name} ok`);
     }));
   }
+
+  test('a Proxy of a Response is not a Response either: 500 and Workers\' error', () => withHostile('returns-fake-response', { cpuMs: 50 }, async (server) => {
+    const reply = await besideNeighbour(server, '/returns-fake-response/?proxy');
+    assert.equal(reply.status, 500, reply.text);
+    assert.match(logsOf(server, 'returns-fake-response'), /did not resolve to 'Response'/);
+  }));
 
   test('never-resolves: 500 and "will never generate a response" logged, worker recovers', () =>
     withHostile('never-resolves', { cpuMs: 50 }, async (server) => {

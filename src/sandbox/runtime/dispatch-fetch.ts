@@ -75,7 +75,7 @@ function deliver(state: RequestState, response: Response, body: string | ArrayBu
 /** Sends a handler's result out as the response of `state`'s request (Durable Objects' fetch events too). */
 export function send(state: RequestState, result: unknown): void {
   try {
-    if (!(result instanceof Response)) {
+    if (!Response.isResponse(result)) {
       failAndFinish(state, new TypeErrorCtor("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
       return;
     }
@@ -156,7 +156,7 @@ export function dispatchFetch(reqId: number, method: string, url: string, header
     return;
   }
   try {
-    if (result instanceof Response) send(state, result);
+    if (Response.isResponse(result)) send(state, result);
     else PromisePrototypeThen(PromiseResolve(result), (r) => send(state, r), (err: unknown) => failAndFinish(state, err));
   } catch (err) {
     // A promise whose own `constructor` getter throws fails Promise.resolve synchronously.

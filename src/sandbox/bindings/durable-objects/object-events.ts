@@ -99,9 +99,9 @@ function run(state: RequestState, kind: number, instance: Instance, a: unknown, 
     if (typeof handler !== 'function') throw new TypeErrorCtor('Handler does not export a fetch() function.');
     const request = Request.incoming(a as string, b as string, Headers.fromRaw(c as string, 'immutable'), d === null ? null : new Uint8ArrayCtor(d as ArrayBuffer), undefined);
     result = ReflectApply(handler, object, [request]);
-    if (result instanceof Response) { send(state, result); return; }
+    if (Response.isResponse(result)) { send(state, result); return; }
     PromisePrototypeThen(PromiseResolve(result), (response) => {
-      if (response instanceof Response) send(state, response);
+      if (Response.isResponse(response)) send(state, response);
       else fail(state, kind, new TypeErrorCtor("Incorrect type for Promise: the Promise did not resolve to 'Response'."));
     }, (err: unknown) => fail(state, kind, err));
     return;

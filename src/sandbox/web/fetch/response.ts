@@ -104,6 +104,8 @@ export class Response extends BodyHolder {
   get webSocket(): WebSocket | null { return this.#webSocket; }
   /** Internal: the socket a 101 response hands to its client, read past any getter a tenant installs. */
   static webSocketOf(response: Response): WebSocket | null { return response.#webSocket; }
+  /** Internal: a Response made by this constructor, not an object that only inherits from its prototype (or a Proxy of one). */
+  static isResponse(value: unknown): value is Response { return typeof value === 'object' && value !== null && #webSocket in value; }
   clone(): Response {
     const copy = new Response(null);
     copy.#status = this.#status;
