@@ -80,6 +80,15 @@ test('a request with no trace gets one, and its subrequests carry it', async () 
   assert.equal(parseTraceparent(seen[0]!.traceparent!)?.traceId, traceId);
 });
 
+test('generated trace ids are random, as W3C Trace Context asks: no shared prefix, no counter', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 8; i++) ids.push((await call('n=0', {})).traceId);
+  for (const id of ids) assert.match(id, /^[0-9a-f]{32}$/);
+  // Random halves: with 64 random bits each, any two equal would be a one in 2^64 chance.
+  assert.equal(new Set(ids.map((id) => id.slice(0, 16))).size, ids.length, `left halves: ${ids.join(' ')}`);
+  assert.equal(new Set(ids.map((id) => id.slice(16))).size, ids.length);
+});
+
 test('a worker\'s own traceparent is sent as it set it', async () => {
   const own = '00-11111111111111111111111111111111-2222222222222222-00';
   const { seen } = await call(`h=traceparent:${own}`, { traceparent: `00-${TRACE}-${PARENT}-01` });

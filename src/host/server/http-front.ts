@@ -1,10 +1,9 @@
 // The front door: node:http in, plain request records to a worker, plain response records out.
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEADER_SEPARATOR } from '../../shared/boundary.js';
 import { LOOP_DETECTED, MAX_HOPS, VIA_HEADER, hopsOf } from '../outbound/loop-limit.js';
-import { newSpanId, parseTraceparent } from '../observability/tracing/trace-context.js';
+import { newSpanId, newTraceId, parseTraceparent } from '../observability/tracing/trace-context.js';
 import { hostOf, pathOf, requestUrl } from './request-url.js';
 import { isByteSource, type ByteSource } from '../isolates/byte-source.js';
 import type { IncomingRequest, OutgoingResponse } from '../isolates/request-types.js';
@@ -47,14 +46,6 @@ function traceOf(req: IncomingMessage): { traceId: string; parentSpanId: string 
   return { traceId: newTraceId(), parentSpanId: undefined };
 }
 
-// A W3C trace-id (32 hex digits): 16 random per process, then a counter. Unique without paying for
-// a random UUID on every request.
-const TRACE_PREFIX = randomBytes(8).toString('hex');
-let traceCounter = 0;
-function newTraceId(): string {
-  traceCounter = (traceCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return TRACE_PREFIX + traceCounter.toString(16).padStart(16, '0');
-}
 
 /**
  * The boundary encoding of the request's headers, or null when Host appears twice (RFC 9112 3.2: 400).

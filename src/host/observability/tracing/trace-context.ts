@@ -30,21 +30,37 @@ export function isW3cTraceId(id: string): boolean {
   return W3C_TRACE_ID.test(id) && !ALL_ZERO.test(id);
 }
 
-// Span ids are cut from a pool of random bytes refilled 512 ids at a time: one randomFillSync per
-// 512 spans rather than one per request.
-const POOL = Buffer.alloc(8 * 512);
+// Ids are cut from a pool of random bytes refilled 4 KiB at a time: one randomFillSync per few
+// hundred requests rather than one per id.
+const POOL = Buffer.alloc(4096);
 let poolAt = POOL.length;
+
+function randomHex(bytes: number): string {
+  if (poolAt + bytes > POOL.length) {
+    randomFillSync(POOL);
+    poolAt = 0;
+  }
+  const hex = POOL.toString('hex', poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return hex;
+}
 
 /** A new random span id: 16 lower-case hex digits, never all zero. */
 export function newSpanId(): string {
   for (;;) {
-    if (poolAt === POOL.length) {
-      randomFillSync(POOL);
-      poolAt = 0;
-    }
-    const id = POOL.toString('hex', poolAt, poolAt + 8);
-    poolAt += 8;
+    const id = randomHex(8);
     if (id !== '0000000000000000') return id;
+  }
+}
+
+/**
+ * A new trace id: 32 random lower-case hex digits, never all zero. Random, as W3C Trace Context asks,
+ * rather than a counter: an id must not tell how many requests a server has had, nor predict the next.
+ */
+export function newTraceId(): string {
+  for (;;) {
+    const id = randomHex(16);
+    if (!ALL_ZERO.test(id)) return id;
   }
 }
 
