@@ -6,6 +6,11 @@ export interface ByteSource {
   read(): Promise<Uint8Array | null>;
   /** Nobody will read further: whatever produces the bytes may stop. */
   cancel(reason: string): void;
+  /**
+   * A request body's: the status the front door answered the client with itself, instead of the
+   * worker (413 for a body past the limit), so the request is reported as the client saw it.
+   */
+  readonly answered?: number | undefined;
 }
 
 export function isByteSource(body: unknown): body is ByteSource {

@@ -249,10 +249,11 @@ export class Platform {
     this.#inFlight++;
     return admitted.then((result: EngineResult) => {
       if (--this.#inFlight === 0) this.#draining?.();
+      const answered = isByteSource(request.body) ? request.body.answered : undefined;
       this.#observer.request({
-        worker: worker.name, version, status: result.status, admitted: true,
+        worker: worker.name, version, status: answered ?? result.status, admitted: true,
         durationMs: performance.now() - started, cpuMs: result.cpuMs, coldStartMs: result.coldStartMs,
-        memoryMb: spec.limits.memoryMb, failure: result.failure ?? null,
+        memoryMb: spec.limits.memoryMb, failure: answered === undefined ? result.failure ?? null : null,
         traceId: request.traceId, method: request.method, url: request.url, parentSpanId: request.parentSpanId ?? null, spanId,
         ...eventOf(request),
       });

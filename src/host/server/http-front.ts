@@ -34,8 +34,10 @@ export function traceIdOf(req: IncomingMessage): string {
   return traceOf(req).traceId;
 }
 
+interface Trace { traceId: string; parentSpanId: string | undefined }
+
 /** The request's trace id, and the caller's span when a valid traceparent names one. */
-function traceOf(req: IncomingMessage): { traceId: string; parentSpanId: string | undefined } {
+function traceOf(req: IncomingMessage): Trace {
   const traceparent = req.headers.traceparent;
   if (typeof traceparent === 'string') {
     const parsed = parseTraceparent(traceparent);
@@ -204,10 +206,10 @@ const LINGER_MS = 5_000;
  * is written (destroySoon); here it is only half-closed, what else the client sends is read and
  * dropped, and the connection is cut if the client is still sending after LINGER_MS.
  */
-function tooLarge(res: ServerResponse): void {
+function tooLarge(res: ServerResponse, traceId: string): void {
   const socket = res.socket;
   if (socket !== null) socket.destroySoon = () => { socket.end(); };
-  res.writeHead(413, ['content-type', 'text/plain;charset=UTF-8', 'connection', 'close']);
+  res.writeHead(413, ['content-type', 'text/plain;charset=UTF-8', 'connection', 'close', 'x-trace-id', traceId]);
   res.end(`Request body exceeds the limit of ${MAX_REQUEST_BODY} bytes.\n`, () => {
     if (socket === null || socket.destroyed) return;
     res.req.removeAllListeners('data');
@@ -229,11 +231,11 @@ export function createHttpFront(options: FrontOptions): Server {
     if (!res.headersSent) plain(res, 500, 'Internal Server Error\n');
     else res.destroy();
   };
-  const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | ByteSource | null, hops: number) => {
+  const dispatch = (req: IncomingMessage, res: ServerResponse, target: Target, url: string, body: ArrayBuffer | ByteSource | null, hops: number, trace: Trace) => {
     const absoluteForm = !(req.url ?? '').startsWith('/');
     const headers = encodeRawHeaders(req.rawHeaders, absoluteForm ? hostOf(url) : null);
     if (headers === null) { plain(res, 400, 'Bad Request: more than one Host header.\n'); return; }
-    const { traceId, parentSpanId } = traceOf(req);
+    const { traceId, parentSpanId } = trace;
     // The request's span is named now, not when it is exported: its subrequests carry it as their parent.
     target.fetch({ method: req.method ?? 'GET', url, headers, body, traceId, hops, parentSpanId, spanId: newSpanId() })
       .then((response) => writeResponse(req, res, response, traceId), failed(res));
@@ -247,26 +249,28 @@ export function createHttpFront(options: FrontOptions): Server {
     if (target === null) { plain(res, 404, `No worker is routed for ${url}\n`); return; }
     const hops = hopsOf(req.headers[VIA_HEADER]);
     if (hops >= MAX_HOPS) { plain(res, 508, LOOP_DETECTED); return; }
+    const trace = traceOf(req);
     // Most requests have no body: they go straight to the worker, without waiting a turn.
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-      dispatch(req, res, target, url, null, hops);
+      dispatch(req, res, target, url, null, hops, trace);
       return;
     }
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
-    if (declared > MAX_REQUEST_BODY) { tooLarge(res); return; }
+    if (declared > MAX_REQUEST_BODY) { tooLarge(res, trace.traceId); return; }
     if (!(declared <= BUFFERED_BODY)) {
       // The worker reads the body as it arrives; past the limit its stream errors, and the client
       // gets 413 unless the worker has answered already.
       dispatch(req, res, target, url, new RequestBodySource(req, MAX_REQUEST_BODY, () => {
-        if (!res.headersSent) tooLarge(res);
-        else res.destroy();
-      }), hops);
+        if (!res.headersSent) { tooLarge(res, trace.traceId); return true; }
+        res.destroy();
+        return false;
+      }), hops, trace);
       return;
     }
     readBody(req).then((body) => {
       if (body === 'gone') res.destroy();
-      else if (body === 'too-large') tooLarge(res);
-      else dispatch(req, res, target, url, body, hops);
+      else if (body === 'too-large') tooLarge(res, trace.traceId);
+      else dispatch(req, res, target, url, body, hops, trace);
     }, failed(res));
   });
   // WebSocket upgrades take the same path; a 101 with the worker's socket is answered in writeResponse.

@@ -7,12 +7,15 @@ import type { ByteSource } from '../isolates/byte-source.js';
 export class RequestBodySource implements ByteSource {
   readonly #req: IncomingMessage;
   readonly #limit: number;
-  readonly #onTooLarge: () => void;
+  readonly #onTooLarge: () => boolean;
+  /** 413 once the body went past the limit and the client was answered that instead of by the worker. */
+  answered: number | undefined;
   #total = 0;
   #done = false;
   #failure: Error | null = null;
 
-  constructor(req: IncomingMessage, limit: number, onTooLarge: () => void) {
+  /** `onTooLarge` says whether the client could still be answered 413 (the worker had not answered yet). */
+  constructor(req: IncomingMessage, limit: number, onTooLarge: () => boolean) {
     this.#req = req;
     this.#limit = limit;
     this.#onTooLarge = onTooLarge;
@@ -36,7 +39,7 @@ export class RequestBodySource implements ByteSource {
         this.#total += chunk.byteLength;
         if (this.#total > this.#limit) {
           this.#failure = new TypeError(`The request body exceeds the limit of ${this.#limit} bytes.`);
-          this.#onTooLarge();
+          if (this.#onTooLarge()) this.answered = 413;
           reject(this.#failure);
           return;
         }
