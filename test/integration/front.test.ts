@@ -71,6 +71,18 @@ test('an oversized chunked body gets a 413, and the server keeps serving', async
   }
 });
 
+test('a transfer coding other than chunked gets 501 (RFC 9112 section 6.1), not a still-coded body', async () => {
+  const server = await startWorkers([{ name: 'good', code: ECHO }]);
+  try {
+    const port = Number(new URL(server.url).port);
+    const body = '3\r\nabc\r\n0\r\n\r\n';
+    assert.equal(await raw(port, `POST /good/p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n${body}`), 'HTTP/1.1 501 Not Implemented');
+    assert.equal(await raw(port, `POST /good/p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n${body}`), 'HTTP/1.1 200 OK');
+  } finally {
+    await server.close();
+  }
+});
+
 test('32 KB of request headers are accepted; more get a 431', async () => {
   const server = await startWorkers([{ name: 'h', code: `export default { fetch(r) { return new Response(String(r.headers.get('x-big').length)); } }` }]);
   try {

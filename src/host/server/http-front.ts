@@ -249,6 +249,13 @@ export function createHttpFront(options: FrontOptions): Server {
     if (target === null) { plain(res, 404, `No worker is routed for ${url}\n`); return; }
     const hops = hopsOf(req.headers[VIA_HEADER]);
     if (hops >= MAX_HOPS) { plain(res, 508, LOOP_DETECTED); return; }
+    // RFC 9112 section 6.1: a transfer coding the server does not implement gets 501. node:http
+    // de-chunks and would hand the worker the rest (gzip, ...) still coded, as if it were the body.
+    const coding = req.headers['transfer-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'chunked') {
+      plain(res, 501, `Not Implemented: transfer coding "${coding}" (only chunked is supported).\n`);
+      return;
+    }
     const trace = traceOf(req);
     // Most requests have no body: they go straight to the worker, without waiting a turn.
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
