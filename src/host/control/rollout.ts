@@ -61,6 +61,11 @@ export function bucketOf(worker: string, key: string): number {
   return (hash >>> 0) % BUCKETS;
 }
 
+/** The version a deployment sends the largest share of its traffic to. */
+export function primaryOf(deployment: Deployment): string {
+  return [...deployment.versions].sort((a, b) => b.percent - a.percent)[0]!.id;
+}
+
 /** The version id for one request. `random` gives [0, 1), as Math.random does; it is used only without a key. */
 export function pickVersion(deployment: Deployment, stickyKey: string | null, random: () => number): string {
   const ranges = rangesOf(deployment);

@@ -19,7 +19,7 @@ import { ControlError } from '../control/control-error.js';
 import { DeploymentStore } from '../control/deployment-store.js';
 import type { DeployRequest } from '../control/deploy-request.js';
 import type { Deployment, ServeLimits, StickyBy, WorkerRecord, WorkerVersion } from '../control/model.js';
-import { pickVersion, splitForDeploy, stickyKeyOf } from '../control/rollout.js';
+import { pickVersion, primaryOf, splitForDeploy, stickyKeyOf } from '../control/rollout.js';
 import { RouteTable } from '../control/route-table.js';
 import type { VersionSpec } from '../engines/engine-protocol.js';
 import { Supervisor, type EngineStatus } from '../engines/supervisor.js';
@@ -39,11 +39,6 @@ export interface DeployResult {
   version: WorkerVersion;
   deployment: Deployment;
   warnings: string[];
-}
-
-/** The version ids a deployment sends traffic to, largest share first. */
-function primaryOf(deployment: Deployment): string {
-  return [...deployment.versions].sort((a, b) => b.percent - a.percent)[0]!.id;
 }
 
 export class Platform {
