@@ -48,7 +48,6 @@ function traceOf(req: IncomingMessage): Trace {
   return { traceId: newTraceId(), parentSpanId: undefined };
 }
 
-
 /**
  * The boundary encoding of the request's headers, or null when Host appears twice (RFC 9112 3.2: 400).
  * `authority`, for a target in absolute form, is the Host the worker sees: RFC 9112 section 3.2.2 has
